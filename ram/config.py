@@ -1,0 +1,173 @@
+"""Every hyperparameter of a RAM run: defaults, meanings and validation.
+
+A config script (`run_mnist.py`) is a plain dict of overrides; `make_config` merges it over
+`DEFAULTS`, checks every field and returns a `Config`. One `ConfigError` lists every bad field.
+"""
+import difflib
+import numbers
+from dataclasses import dataclass
+
+
+class ConfigError(ValueError):
+    """A config field is unknown, of the wrong type or out of range."""
+
+
+@dataclass(frozen=True)
+class Field:
+    default: object
+    doc: str
+    kind: type | tuple = int
+    min: float | None = None          # inclusive lower bound
+    greater_than: float | None = None  # exclusive lower bound
+    max: float | None = None          # inclusive upper bound
+    choices: tuple = ()
+    optional: bool = False            # None allowed
+
+
+DATASETS = ("mnist", "translated_mnist")
+CORES = ("lstm", "rnn")
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
+SCHEDULES = ("constant", "linear", "exponential")
+LOCATION_MEANS = ("tanh", "clip")
+FIRST_LOCATIONS = ("random", "center")
+
+FIELDS = {
+    # data
+    "dataset": Field("mnist", "`mnist` (28x28) or `translated_mnist` (digit pasted into a larger black canvas)", str, choices=DATASETS),
+    "image_size": Field(28, "side of the model's input in pixels: 28 for `mnist`, the canvas side for `translated_mnist`", int, min=1),
+    "data_path": Field(None, "local MNIST `.npz` (Keras layout); None: `--data`, then `$RAM_MNIST`, then Keras's download", str, optional=True),
+    "validation_size": Field(5000, "training images held out for validation (early stopping)", int, min=1),
+    "eval_seed": Field(1234, "seed of the fixed translations of the validation and test sets", int, min=0),
+    # glimpse sensor
+    "glimpses": Field(6, "glimpses per image (time steps)", int, min=1),
+    "patch_size": Field(8, "side of each retina patch in pixels, after area averaging", int, min=1),
+    "zooms": Field(1, "patches per glimpse, each `zoom_scale` times wider than the last", int, min=1),
+    "zoom_scale": Field(2, "width ratio between successive zooms", int, min=1),
+    "unit_pixels": Field(None, "pixels from the image centre that a location of +-1 reaches; None: the image edge (image_size / 2)", numbers.Real, greater_than=0, optional=True),
+    # network
+    "glimpse_hidden": Field(128, "units of h_g = ReLU(W rho)", int, min=1),
+    "location_hidden": Field(128, "units of h_l = ReLU(W l)", int, min=1),
+    "glimpse_size": Field(256, "units of the glimpse feature g = ReLU(W h_g + W h_l)", int, min=1),
+    "core": Field("lstm", "recurrent core: `lstm` or the paper's ReLU `rnn`", str, choices=CORES),
+    "core_size": Field(256, "units of the core's hidden state h_t", int, min=1),
+    "classes": Field(10, "number of classes", int, min=2),
+    # location policy
+    "location_std": Field(0.05, "std of the Gaussian location policy", numbers.Real, greater_than=0),
+    "location_mean": Field("tanh", "squashing of the policy mean: `tanh` or hard `clip` to [-1, 1]", str, choices=LOCATION_MEANS),
+    "policy_hidden": Field(128, "units of a ReLU layer between h_t and the policy mean; 0: linear policy as in the paper", int, min=0),
+    "policy_trains_core": Field(False, "let REINFORCE gradients flow from the policy into the core (the paper) instead of training the policy head alone", bool),
+    "first_location": Field("random", "first glimpse in training and sampled evaluation: `random` (uniform) or `center`", str, choices=FIRST_LOCATIONS),
+    # loss
+    "cross_entropy_weight": Field(1.0, "weight of the classification cross entropy", numbers.Real, min=0),
+    "reinforce_weight": Field(1.0, "weight of the REINFORCE term", numbers.Real, min=0),
+    "baseline_weight": Field(1.0, "weight of the baseline's mean squared error", numbers.Real, min=0),
+    # optimization
+    "optimizer": Field("adam", "`sgd` (with momentum), `adam`, `rmsprop` or `adadelta`", str, choices=OPTIMIZERS),
+    "learning_rate": Field(1e-3, "initial learning rate", numbers.Real, greater_than=0),
+    "momentum": Field(0.9, "momentum of `sgd` and `rmsprop`", numbers.Real, min=0, max=1),
+    "lr_schedule": Field("linear", "`constant`, `linear` (to `min_learning_rate` over `decay_epochs`) or `exponential`", str, choices=SCHEDULES),
+    "min_learning_rate": Field(1e-5, "final learning rate of the `linear` schedule", numbers.Real, min=0),
+    "decay_epochs": Field(100, "epochs of the `linear` decay", int, min=1),
+    "decay_rate": Field(0.97, "per-epoch factor of the `exponential` schedule", numbers.Real, greater_than=0, max=1),
+    "clipnorm": Field(None, "clip each gradient to this norm; None: off", numbers.Real, greater_than=0, optional=True),
+    "clipvalue": Field(None, "clip each gradient element to +-this; None: off", numbers.Real, greater_than=0, optional=True),
+    "batch_size": Field(128, "images per training step", int, min=1),
+    "epochs": Field(100, "maximum training epochs", int, min=1),
+    "early_stopping_patience": Field(20, "stop after this many epochs without a better validation accuracy, restoring the best weights; 0: off", int, min=0),
+    "test_every": Field(10, "test accuracy every this many epochs (and always at the end)", int, min=1),
+    "mc_samples": Field(10, "sampled glimpse paths averaged by Monte Carlo evaluation", int, min=1),
+    "jit_compile": Field(True, "compile the training step with XLA", bool),
+    # runs and output
+    "seed": Field(0, "seed of run 0 (weights, data order, sampling); run i uses seed + i", int, min=0),
+    "runs": Field(1, "independent training runs", int, min=1),
+    "results_dir": Field("MNIST_Results", "folder for the runs' files (run_<i>/ inside), relative to the working directory", str),
+    "verbose": Field(2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch", int, min=0, max=2),
+}
+
+DEFAULTS = {name: field.default for name, field in FIELDS.items()}
+
+# Fields that change the model's weights or shapes: a saved model must match these.
+ARCHITECTURE_FIELDS = ("image_size", "glimpses", "patch_size", "zooms", "zoom_scale", "unit_pixels",
+                       "glimpse_hidden", "location_hidden", "glimpse_size", "core", "core_size",
+                       "classes", "policy_hidden", "location_mean")
+
+
+class Config(dict):
+    """A validated config: a dict whose fields also read as attributes."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def replace(self, **changes):
+        return make_config({**self, **changes})
+
+
+def _check_field(name, value, field):
+    """Returns a message describing what is wrong with `value`, or None."""
+    if value is None:
+        return None if field.optional else f"{name}: must not be None"
+    kinds = field.kind if isinstance(field.kind, tuple) else (field.kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        return f"{name}: expected {field.kind.__name__}, got bool {value!r}"
+    if not isinstance(value, kinds):
+        expected = " or ".join(k.__name__ for k in kinds)
+        return f"{name}: expected {expected}, got {type(value).__name__} {value!r}"
+    if field.choices and value not in field.choices:
+        return f"{name}: {value!r} is not one of {', '.join(map(repr, field.choices))}"
+    if field.min is not None and value < field.min:
+        return f"{name}: {value!r} is below the minimum {field.min}"
+    if field.greater_than is not None and value <= field.greater_than:
+        return f"{name}: {value!r} must be greater than {field.greater_than}"
+    if field.max is not None and value > field.max:
+        return f"{name}: {value!r} is above the maximum {field.max}"
+    return None
+
+
+def make_config(overrides=None):
+    """Merges `overrides` over DEFAULTS and validates every field; raises ConfigError listing all problems."""
+    overrides = dict(overrides or {})
+    problems = []
+    for name in overrides:
+        if name not in FIELDS:
+            close = difflib.get_close_matches(name.lower(), FIELDS, n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"{name}: unknown config field{hint}")
+    values = {**DEFAULTS, **{k: v for k, v in overrides.items() if k in FIELDS}}
+    for name, field in FIELDS.items():
+        message = _check_field(name, values[name], field)
+        if message:
+            problems.append(message)
+    if not problems:
+        problems.extend(_check_relations(values))
+    if problems:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+    for name, field in FIELDS.items():  # store reals as float so results files are uniform
+        if field.kind is numbers.Real and values[name] is not None:
+            values[name] = float(values[name])
+    return Config(values)
+
+
+def _check_relations(v):
+    problems = []
+    if v["dataset"] == "mnist" and v["image_size"] != 28:
+        problems.append(f"image_size: `mnist` images are 28x28, got {v['image_size']}; use dataset `translated_mnist` for a larger canvas")
+    if v["dataset"] == "translated_mnist" and v["image_size"] < 28:
+        problems.append(f"image_size: the `translated_mnist` canvas must hold a 28x28 digit, got {v['image_size']}")
+    if v["patch_size"] > v["image_size"]:
+        problems.append(f"patch_size: {v['patch_size']} is larger than the image ({v['image_size']})")
+    if v["validation_size"] >= 60000:
+        problems.append(f"validation_size: {v['validation_size']} leaves no MNIST training images (60000 in all)")
+    if v["lr_schedule"] == "linear" and v["min_learning_rate"] > v["learning_rate"]:
+        problems.append(f"min_learning_rate: {v['min_learning_rate']} is above learning_rate {v['learning_rate']}")
+    return problems
+
+
+def config_table():
+    """Markdown table of every field, its default and meaning (for README)."""
+    rows = ["| field | default | meaning |", "|---|---|---|"]
+    for name, field in FIELDS.items():
+        rows.append(f"| `{name}` | `{field.default!r}` | {field.doc} |")
+    return "\n".join(rows)

@@ -1,0 +1,134 @@
+"""MNIST and translated MNIST as tf.data pipelines.
+
+Training data for epoch `e` depends only on (seed, e): shuffling and translations use stateless
+random ops, so a run resumed at epoch `e` sees exactly the batches an uninterrupted run would.
+"""
+import os
+import zipfile
+
+import numpy as np
+import tensorflow as tf
+
+MNIST_ENV = "RAM_MNIST"
+EVAL_BATCH = 1000
+_SHAPES = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
+
+
+class DataError(RuntimeError):
+    """The data set is missing, unreadable or of the wrong shape."""
+
+
+def load_mnist(path=None):
+    """Returns (x_train, y_train), (x_test, y_test) as uint8 arrays.
+
+    Order of sources: `path`, then the environment variable RAM_MNIST, then
+    `keras.datasets.mnist.load_data()` (downloads once, then cached).
+    """
+    path = path or os.environ.get(MNIST_ENV)
+    if not path:
+        import keras
+        try:
+            return keras.datasets.mnist.load_data()
+        except Exception as error:  # no internet, blocked host, broken cache
+            raise DataError(
+                f"could not download MNIST through Keras ({type(error).__name__}: {error}). "
+                f"Offline? Give a local mnist.npz (Keras layout) with `--data PATH`, "
+                f"the config field `data_path`, or the environment variable {MNIST_ENV}=PATH.") from None
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise DataError(f"MNIST file not found: {path!r}. Pass an existing mnist.npz with `--data PATH`, "
+                        f"`data_path` in the config, or {MNIST_ENV}=PATH.")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {name: f[name] for name in _SHAPES if name in f.files}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise DataError(f"MNIST file {path!r} is not a readable .npz ({type(error).__name__}: {error}); "
+                        f"it may be truncated: download it again.") from None
+    missing = [name for name in _SHAPES if name not in arrays]
+    if missing:
+        raise DataError(f"MNIST file {path!r} lacks the arrays {missing}; expected the Keras layout "
+                        f"x_train, y_train, x_test, y_test.")
+    for name, shape in _SHAPES.items():
+        if arrays[name].shape != shape:
+            raise DataError(f"MNIST file {path!r}: {name} has shape {arrays[name].shape}, expected {shape}.")
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def place_digits(digits, offsets, canvas):
+    """Pastes each digit into a black `canvas` x `canvas` image at (row, col) = offsets.
+
+    digits (B, h, w) float; offsets (B, 2) int; returns (B, canvas, canvas). Exact: every output
+    pixel is one input pixel times 1 or 0.
+    """
+    h, w = digits.shape[1], digits.shape[2]
+    rows = tf.one_hot(offsets[:, :1] + tf.range(h), canvas, dtype=digits.dtype)  # (B, h, canvas)
+    cols = tf.one_hot(offsets[:, 1:] + tf.range(w), canvas, dtype=digits.dtype)  # (B, w, canvas)
+    return tf.einsum("bic,bij,bjd->bcd", rows, digits, cols)
+
+
+def _to_model_input(images, canvas, offsets):
+    """uint8 digits (B, 28, 28) -> float32 in [0, 1], translated into the canvas if one is given."""
+    images = tf.cast(images, tf.float32) / 255.0
+    return images if canvas is None else place_digits(images, offsets, canvas)
+
+
+def random_offsets(count, canvas, seed):
+    """(count, 2) int32 positions, uniform over every spot where a 28x28 digit fits in the canvas."""
+    return tf.random.stateless_uniform((count, 2), seed=seed, maxval=canvas - 28 + 1, dtype=tf.int32)
+
+
+class MnistData:
+    """Splits MNIST into train / validation / test and serves them as tf.data datasets."""
+
+    def __init__(self, config, path=None):
+        (x_train, y_train), (x_test, y_test) = load_mnist(path or config.data_path)
+        n_val = config.validation_size
+        self.x_train, self.y_train = x_train[:-n_val], y_train[:-n_val].astype(np.int32)
+        self.x_val, self.y_val = x_train[-n_val:], y_train[-n_val:].astype(np.int32)
+        self.x_test, self.y_test = x_test, y_test.astype(np.int32)
+        self.canvas = config.image_size if config.dataset == "translated_mnist" else None
+        self.batch_size = config.batch_size
+        self.eval_seed = config.eval_seed
+        if self.batch_size > len(self.x_train):
+            raise DataError(f"batch_size {self.batch_size} exceeds the {len(self.x_train)} training images")
+        self.steps_per_epoch = len(self.x_train) // self.batch_size
+
+    def train(self, seed, first_epoch=0):
+        """Infinite dataset of (images, labels) batches, epoch after epoch from `first_epoch`."""
+        images, labels = tf.constant(self.x_train), tf.constant(self.y_train)
+        steps, batch, canvas = self.steps_per_epoch, self.batch_size, self.canvas
+
+        def epoch(e):
+            order = tf.random.experimental.stateless_shuffle(tf.range(len(self.x_train)), seed=tf.stack([tf.constant(seed, tf.int64), e]))
+            order = tf.reshape(order[: steps * batch], (steps, batch))  # drop the last partial batch
+            step_ids = tf.range(steps, dtype=tf.int64) + e * steps
+            return tf.data.Dataset.from_tensor_slices((order, step_ids))
+
+        def make_batch(index, step):
+            offsets = random_offsets(batch, canvas, seed=tf.stack([tf.cast(seed, tf.int64) + 1, step])) if canvas else None
+            return _to_model_input(tf.gather(images, index), canvas, offsets), tf.gather(labels, index)
+
+        ds = tf.data.Dataset.range(first_epoch, 2**31).flat_map(epoch)
+        return ds.map(make_batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+    def _fixed(self, images, labels, split_seed):
+        """Fixed dataset for evaluation; translations drawn once from (eval_seed, split)."""
+        ds = tf.data.Dataset.from_tensor_slices((images, labels, tf.range(len(images)))).batch(EVAL_BATCH)
+        canvas = self.canvas
+        if canvas:
+            offsets = random_offsets(len(images), canvas, seed=[self.eval_seed, split_seed])
+            ds = ds.map(lambda x, y, i: (_to_model_input(x, canvas, tf.gather(offsets, i)), y))
+        else:
+            ds = ds.map(lambda x, y, i: (_to_model_input(x, None, None), y))
+        return ds.cache().prefetch(tf.data.AUTOTUNE)
+
+    def validation(self):
+        return self._fixed(self.x_val, self.y_val, split_seed=1)
+
+    def test(self):
+        return self._fixed(self.x_test, self.y_test, split_seed=2)
+
+    def test_arrays(self, count):
+        """First `count` test images as the model sees them (float32) and their labels."""
+        images = np.concatenate([x.numpy() for x, _ in self.test().take(-(-count // EVAL_BATCH))])
+        return images[:count], self.y_test[:count]

@@ -1,0 +1,31 @@
+"""The hybrid loss: cross entropy + REINFORCE with a learned baseline + the baseline's MSE."""
+import math
+
+from keras import ops
+
+
+def gaussian_log_prob(x, mean, std):
+    """log N(x | mean, std^2 I), summed over the last axis. x, mean (..., D); std a float."""
+    z = (x - mean) / std
+    per_dim = -0.5 * ops.square(z) - math.log(std) - 0.5 * math.log(2 * math.pi)
+    return ops.sum(per_dim, axis=-1)
+
+
+def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, reinforce_weight=1.0,
+                baseline_weight=1.0):
+    """Returns the total loss and its parts.
+
+    labels (B,) int; logits (B, classes); log_probs (B, T) log pi(l_t | h_{t-1}) of the sampled
+    locations; baselines (B, T) b_t. Reward R = 1 for a right final prediction, else 0. The
+    advantage R - b_t is a constant in the REINFORCE term, so REINFORCE trains only the policy,
+    the baseline's MSE only the baseline and cross entropy only the rest.
+    """
+    labels = ops.cast(labels, "int32")
+    cross_entropy = ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+    reward = ops.cast(ops.equal(ops.argmax(logits, axis=-1), labels), "float32")  # (B,)
+    advantage = ops.stop_gradient(reward[:, None] - baselines)  # (B, T)
+    reinforce = -ops.mean(ops.sum(log_probs * advantage, axis=1))
+    baseline = ops.mean(ops.square(reward[:, None] - baselines))
+    loss = cross_entropy_weight * cross_entropy + reinforce_weight * reinforce + baseline_weight * baseline
+    return {"loss": loss, "cross_entropy": cross_entropy, "reinforce": reinforce, "baseline_mse": baseline,
+            "accuracy": ops.mean(reward)}

@@ -1,0 +1,159 @@
+"""The Recurrent Attention Model (Mnih et al. 2014) as a Keras model trained by `fit`."""
+import keras
+import tensorflow as tf
+from keras import ops
+
+from .config import ARCHITECTURE_FIELDS
+from .glimpse import GlimpseNetwork, GlimpseSensor
+from .losses import gaussian_log_prob, hybrid_loss
+
+# Settings the model itself needs: its shapes plus the policy, the loss weights and the seed.
+MODEL_FIELDS = ARCHITECTURE_FIELDS + ("location_std", "policy_trains_core", "first_location",
+                                      "cross_entropy_weight", "reinforce_weight", "baseline_weight", "seed")
+
+
+@keras.saving.register_keras_serializable("ram")
+class LocationPolicy(keras.layers.Layer):
+    """Mean of the Gaussian location policy: mu_t = tanh(W h_t) (or clip), optionally through a ReLU layer."""
+
+    def __init__(self, hidden=0, squash="tanh", **kwargs):
+        super().__init__(**kwargs)
+        self.hidden, self.squash = hidden, squash
+        self.hidden_layer = keras.layers.Dense(hidden, activation="relu", name="hidden") if hidden else None
+        self.mean = keras.layers.Dense(2, name="mean")
+
+    def build(self, state_shape):
+        if self.hidden_layer:
+            self.hidden_layer.build(state_shape)
+            state_shape = (None, self.hidden)
+        self.mean.build(state_shape)
+
+    def call(self, state):
+        x = self.hidden_layer(state) if self.hidden_layer else state
+        x = self.mean(x)
+        return ops.tanh(x) if self.squash == "tanh" else ops.clip(x, -1.0, 1.0)
+
+    def get_config(self):
+        return {**super().get_config(), "hidden": self.hidden, "squash": self.squash}
+
+
+def make_core(kind, units):
+    """The recurrent core: an LSTM cell, or the paper's h_t = ReLU(W h_{t-1} + W g_t)."""
+    if kind == "lstm":
+        return keras.layers.LSTMCell(units, name="core")
+    return keras.layers.SimpleRNNCell(units, activation="relu", name="core")
+
+
+@keras.saving.register_keras_serializable("ram")
+class RecurrentAttentionModel(keras.Model):
+    """RAM: glimpse sensor -> glimpse network -> core -> location policy, baseline and classifier.
+
+    Called on images (B, H, W) it returns class probabilities from the deterministic policy
+    (first glimpse at the centre, then the policy means). Training samples the locations and
+    minimises `hybrid_loss`.
+    """
+
+    def __init__(self, settings, name="ram", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.settings = {key: settings[key] for key in MODEL_FIELDS}
+        s = self.settings
+        self.sensor = GlimpseSensor(s["image_size"], s["patch_size"], s["zooms"], s["zoom_scale"],
+                                    s["unit_pixels"], name="glimpse_sensor")
+        self.glimpse_network = GlimpseNetwork(s["glimpse_hidden"], s["location_hidden"], s["glimpse_size"],
+                                              name="glimpse_network")
+        self.core = make_core(s["core"], s["core_size"])
+        self.policy = LocationPolicy(s["policy_hidden"], s["location_mean"], name="location_policy")
+        self.baseline = keras.layers.Dense(1, name="baseline")
+        self.classifier = keras.layers.Dense(s["classes"], name="classifier")
+        self.seed_generator = keras.random.SeedGenerator(s["seed"], name="policy_seed")
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in ("loss", "accuracy", "cross_entropy", "reinforce", "baseline_mse")}
+        self.build((None, s["image_size"], s["image_size"]))
+
+    def build(self, input_shape):
+        s = self.settings
+        self.glimpse_network.build((None, s["zooms"] * s["patch_size"] ** 2))
+        self.core.build((None, s["glimpse_size"]))
+        for head in (self.policy, self.baseline, self.classifier):
+            head.build((None, s["core_size"]))
+        self.built = True
+
+    def glimpse_path(self, images, sample, return_glimpses=False):
+        """Runs all glimpses. Returns logits (B, classes), locations (B, T, 2), and for the T - 1
+        chosen locations their log-probabilities and baselines (B, T - 1); with
+        `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch)."""
+        s = self.settings
+        batch = ops.shape(images)[0]
+        if sample and s["first_location"] == "random":
+            location = keras.random.uniform((batch, 2), -1.0, 1.0, seed=self.seed_generator)
+        else:
+            location = ops.zeros((batch, 2))
+        state = [ops.zeros((batch, s["core_size"]))] * (2 if s["core"] == "lstm" else 1)
+        locations, glimpses, log_probs, baselines = [location], [], [], []
+        for t in range(s["glimpses"]):  # fixed length: unrolled into one XLA graph
+            glimpse = self.sensor(images, location)  # (B, Z, p, p)
+            glimpses.append(glimpse)
+            g = self.glimpse_network(ops.reshape(glimpse, (batch, -1)), location)
+            h, state = self.core(g, state)
+            if t == s["glimpses"] - 1:
+                break
+            mean = self.policy(h if s["policy_trains_core"] else ops.stop_gradient(h))
+            if sample:
+                noisy = ops.stop_gradient(mean + s["location_std"] * keras.random.normal(
+                    (batch, 2), seed=self.seed_generator))
+                log_probs.append(gaussian_log_prob(noisy, mean, s["location_std"]))
+                location = ops.clip(noisy, -1.0, 1.0)
+            else:
+                location = mean
+            baselines.append(ops.squeeze(self.baseline(ops.stop_gradient(h)), -1))
+            locations.append(location)
+        out = {"logits": self.classifier(h), "locations": ops.stack(locations, axis=1)}
+        if sample:
+            out["log_probs"] = self._stack_steps(log_probs, batch)
+            out["baselines"] = self._stack_steps(baselines, batch)
+        if return_glimpses:
+            out["glimpses"] = ops.stack(glimpses, axis=1)
+        return out
+
+    @staticmethod
+    def _stack_steps(values, batch):
+        return ops.stack(values, axis=1) if values else ops.zeros((batch, 0))  # (B, T - 1)
+
+    def call(self, images, training=False, sample=False):
+        return ops.softmax(self.glimpse_path(images, sample=sample)["logits"])
+
+    def train_step(self, data):
+        images, labels = data
+        with tf.GradientTape() as tape:
+            path = self.glimpse_path(images, sample=True)
+            losses = self.hybrid_loss(labels, path)
+        gradients = tape.gradient(losses["loss"], self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
+        return self._track(losses, ops.shape(images)[0])
+
+    def hybrid_loss(self, labels, path):
+        s = self.settings
+        return hybrid_loss(labels, path["logits"], path["log_probs"], path["baselines"],
+                           s["cross_entropy_weight"], s["reinforce_weight"], s["baseline_weight"])
+
+    def test_step(self, data):
+        images, labels = data
+        logits = self.glimpse_path(images, sample=False)["logits"]
+        labels = ops.cast(labels, "int32")
+        return self._track({
+            "loss": ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)),
+            "accuracy": ops.mean(ops.cast(ops.equal(ops.argmax(logits, -1), labels), "float32"))},
+            ops.shape(images)[0])
+
+    def _track(self, values, batch):
+        """Updates the running means, weighting each batch by its size so epoch values are exact."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value, sample_weight=batch)
+        return {name: self.trackers[name].result() for name in values}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def get_config(self):
+        return {"name": self.name, "settings": self.settings}

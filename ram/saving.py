@@ -1,0 +1,121 @@
+"""Atomic files, and the model as `.h5` (Keras HDF5) and `.json` (every weight by path)."""
+import json
+import os
+
+import h5py
+import keras
+import numpy as np
+
+from .config import ARCHITECTURE_FIELDS
+from .model import LocationPolicy, RecurrentAttentionModel
+from .glimpse import GlimpseNetwork, GlimpseSensor
+
+WEIGHTS_FORMAT = "ram-weights-1"
+CUSTOM_OBJECTS = {cls.__name__: cls for cls in (RecurrentAttentionModel, GlimpseSensor, GlimpseNetwork, LocationPolicy)}
+
+
+class ModelFileError(ValueError):
+    """A model or weights file is missing, unreadable, or belongs to another config."""
+
+
+def atomic_write(path, write):
+    """Calls write(temp_path), then renames the temp file onto `path`: readers see the old file
+    or the new one, never a partial one. The temp name keeps the extension (Keras needs `.h5`)."""
+    path = os.fspath(path)
+    root, ext = os.path.splitext(path)
+    temp = f"{root}.tmp{os.getpid()}{ext}"
+    try:
+        write(temp)
+        with open(temp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.remove(temp)
+
+
+def write_json(path, obj):
+    def write(temp):
+        with open(temp, "w") as f:
+            json.dump(obj, f, indent=1, allow_nan=True)
+    atomic_write(path, write)
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except json.JSONDecodeError as error:
+        raise ModelFileError(f"{path} is not valid JSON ({error}); it may be truncated.") from None
+
+
+def save_model(model, path):
+    """The whole model (config + weights) as Keras HDF5, without optimizer state."""
+    atomic_write(path, lambda temp: model.save(temp, include_optimizer=False))
+
+
+def save_weights_json(model, path):
+    """Every weight as {"weights": {path: {"shape", "values"}}} plus the model settings."""
+    weights = {v.path: {"shape": list(v.shape), "values": [float(f"{x:.9g}") for x in np.ravel(v.numpy())]}
+               for v in model.weights}
+    write_json(path, {"format": WEIGHTS_FORMAT, "settings": model.settings, "weights": weights})
+
+
+def check_settings(settings, expected, path):
+    """Raises ModelFileError naming every architecture field where the file differs from `expected`."""
+    if expected is None:
+        return
+    diffs = [f"{key}: file has {settings.get(key)!r}, config has {expected[key]!r}"
+             for key in ARCHITECTURE_FIELDS if settings.get(key) != expected[key]]
+    if diffs:
+        raise ModelFileError(f"{path} was trained with another config:\n  " + "\n  ".join(diffs) +
+                             "\nEvaluate it with the config it was trained with, or train this config first.")
+
+
+def _read_h5_settings(path):
+    try:
+        with h5py.File(path, "r") as f:
+            model_config = json.loads(f.attrs["model_config"])
+    except (OSError, KeyError, ValueError) as error:
+        raise ModelFileError(f"{path} is not a readable RAM .h5 model ({type(error).__name__}: {error}); "
+                             f"it may be truncated or from another program.") from None
+    if model_config.get("class_name") != "RecurrentAttentionModel":
+        raise ModelFileError(f"{path} holds a {model_config.get('class_name')!r}, not a RecurrentAttentionModel.")
+    return model_config["config"]["settings"]
+
+
+def load_model(path, expected=None):
+    """Loads a `.h5` model or a `.json` weights file into a fresh model.
+
+    `expected`: a config whose architecture the file must match (else ModelFileError).
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ModelFileError(f"model file not found: {path}")
+    if path.endswith(".h5"):
+        check_settings(_read_h5_settings(path), expected, path)
+        try:
+            return keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS, compile=False)
+        except (OSError, ValueError, KeyError) as error:
+            raise ModelFileError(f"{path} could not be loaded ({type(error).__name__}: {error}).") from None
+    if path.endswith(".json"):
+        data = read_json(path)
+        if not isinstance(data, dict) or data.get("format") != WEIGHTS_FORMAT:
+            raise ModelFileError(f"{path} is not a RAM weights file (format {WEIGHTS_FORMAT!r}).")
+        check_settings(data["settings"], expected, path)
+        model = RecurrentAttentionModel(data["settings"])
+        load_weights_json(model, data["weights"], path)
+        return model
+    raise ModelFileError(f"{path}: expected a .h5 model or a .json weights file")
+
+
+def load_weights_json(model, weights, path):
+    """Assigns {variable path: {"shape", "values"}} to the model's weights, checking every shape."""
+    missing = [v.path for v in model.weights if v.path not in weights]
+    if missing:
+        raise ModelFileError(f"{path} lacks weights {missing[:5]}")
+    for v in model.weights:
+        entry = weights[v.path]
+        if list(entry["shape"]) != list(v.shape):
+            raise ModelFileError(f"{path}: {v.path} has shape {entry['shape']}, the model needs {list(v.shape)}")
+        v.assign(np.asarray(entry["values"], dtype="float32").reshape(v.shape))

@@ -1,0 +1,276 @@
+"""Training: optimizer and schedule from the config, `model.fit` with callbacks, the runs loop.
+
+Each run lives in `<results_dir>/run_<i>/`: model.h5, weights.json, results.json, and
+checkpoint.npz (everything needed to resume after a kill, rewritten atomically every epoch).
+"""
+import argparse
+import ast
+import math
+import os
+import signal
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import checkpoint
+from .config import FIELDS, make_config
+from .data import DataError, MnistData
+from .model import RecurrentAttentionModel
+from .saving import ModelFileError, read_json, save_model, save_weights_json, write_json
+
+NON_RESULT_FIELDS = ("runs", "verbose", "results_dir", "data_path")  # may change without retraining
+
+
+class TrainingError(RuntimeError):
+    """Training stopped on a fault (non-finite loss); the last checkpoint is kept."""
+
+
+def learning_rate_schedule(config, steps_per_epoch):
+    lr = config.learning_rate
+    if config.lr_schedule == "linear":
+        return keras.optimizers.schedules.PolynomialDecay(
+            lr, decay_steps=config.decay_epochs * steps_per_epoch, end_learning_rate=config.min_learning_rate, power=1.0)
+    if config.lr_schedule == "exponential":
+        return keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=steps_per_epoch, decay_rate=config.decay_rate)
+    return lr
+
+
+def make_optimizer(config, steps_per_epoch):
+    lr = learning_rate_schedule(config, steps_per_epoch)
+    clip = {"clipnorm": config.clipnorm, "clipvalue": config.clipvalue}
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(lr, momentum=config.momentum, **clip)
+    if config.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(lr, momentum=config.momentum, **clip)
+    if config.optimizer == "adadelta":
+        return keras.optimizers.Adadelta(lr, **clip)
+    return keras.optimizers.Adam(lr, **clip)
+
+
+def build_model(config, steps_per_epoch):
+    """A compiled model with weights drawn from `config.seed`."""
+    keras.utils.set_random_seed(config.seed)
+    model = RecurrentAttentionModel(config)
+    model.compile(optimizer=make_optimizer(config, steps_per_epoch), jit_compile=config.jit_compile)
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def test_accuracy(model, dataset):
+    """Accuracy of the deterministic policy and its standard error."""
+    accuracy = model.evaluate(dataset, verbose=0, return_dict=True)["accuracy"]
+    count = sum(int(y.shape[0]) for _, y in dataset)
+    return accuracy, math.sqrt(max(accuracy * (1 - accuracy), 0.0) / count)
+
+
+class Interrupt:
+    """Turns the first SIGINT / SIGTERM into a request to stop after the current step."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self):
+        self.previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:  # second Ctrl-C: stop now; files are written atomically anyway
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nStopping after this step (Ctrl-C again to abort at once)...", flush=True)
+
+    def __exit__(self, *exc):
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
+
+
+class EpochRecorder(keras.callbacks.Callback):
+    """Adds learning rate, images/s and (every `test_every` epochs) test accuracy to the epoch logs,
+    stops on a non-finite loss or an interrupt request, and checkpoints each finished epoch."""
+
+    def __init__(self, config, data, run_dir, state, early_stopping, interrupt, start_time):
+        super().__init__()
+        self.config, self.data, self.run_dir, self.state = config, data, run_dir, state
+        self.early_stopping, self.interrupt, self.start_time = early_stopping, interrupt, start_time
+        self.test_set = data.test()
+        self.partial_epoch = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self.epoch_start = time.perf_counter()
+        self.validation_seconds = 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float(logs["loss"])
+        if not math.isfinite(loss):
+            raise TrainingError(f"loss became {loss} at epoch {self.epoch + 1}, step {batch + 1}; "
+                                f"stopped. The checkpoint of epoch {self.epoch} is kept.")
+        if self.interrupt.requested:
+            self.partial_epoch = True
+            self.model.stop_training = True
+
+    def on_test_begin(self, logs=None):
+        self.validation_start = time.perf_counter()
+
+    def on_test_end(self, logs=None):
+        self.validation_seconds += time.perf_counter() - self.validation_start
+
+    def on_epoch_end(self, epoch, logs):
+        if self.partial_epoch:  # an interrupted epoch is not recorded; resume redoes it
+            return
+        train_seconds = time.perf_counter() - self.epoch_start - self.validation_seconds
+        logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        logs["images_per_second"] = self.data.steps_per_epoch * self.data.batch_size / train_seconds
+        logs["train_seconds"] = train_seconds
+        if (epoch + 1) % self.config.test_every == 0:
+            logs["test_accuracy"], _ = test_accuracy(self.model, self.test_set)
+        self.state["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
+        self.state["wall_seconds"] = time.perf_counter() - self.start_time
+        checkpoint.save(self.run_dir, self.model, self.early_stopping, self.state)
+        write_json(os.path.join(self.run_dir, "results.json"), results_document(self.config, self.state, finished=False))
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """EarlyStopping whose state (best, wait, best weights) survives a resume."""
+
+    def __init__(self, restored=None, **kwargs):
+        super().__init__(**kwargs)
+        self.restored = restored
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self.restored:
+            self.wait, self.best, self.best_epoch, self.best_weights = self.restored
+            self.restored = None
+
+
+def results_document(config, state, finished, test=None):
+    doc = {"finished": finished, "config": dict(config), "epochs_trained": len(state["history"]),
+           "wall_seconds": state["wall_seconds"], "history": state["history"],
+           "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
+           "cpu_count": os.cpu_count()}
+    if test:
+        doc.update(test)
+    return doc
+
+
+def _same_run(saved, config):
+    return all(saved.get(k) == v for k, v in config.items() if k not in NON_RESULT_FIELDS)
+
+
+def train_run(config, run_dir, data, fresh=False, overwrite=False):
+    """Trains one run into `run_dir`, resuming from its checkpoint; returns its results document."""
+    os.makedirs(run_dir, exist_ok=True)
+    results_path = os.path.join(run_dir, "results.json")
+    if os.path.exists(results_path) and not overwrite:
+        saved = read_json(results_path)
+        if saved.get("finished"):
+            if not _same_run(saved["config"], config):
+                raise ModelFileError(f"{run_dir} holds a finished run of another config; pass --overwrite to "
+                                     f"replace it, or set another results_dir.")
+            print(f"{run_dir}: already finished (test accuracy {saved['test_accuracy']:.4f}); skipped.")
+            return saved
+    if overwrite or fresh:
+        checkpoint.remove(run_dir)
+
+    model = build_model(config, data.steps_per_epoch)
+    state = {"config": dict(config), "history": [], "wall_seconds": 0.0}
+    early = None
+    restored = checkpoint.load(run_dir, model, config) if checkpoint.exists(run_dir) else None
+    if restored:
+        state, early = restored
+        print(f"{run_dir}: resuming after epoch {len(state['history'])} (--fresh starts over).")
+    first_epoch = len(state["history"])
+    patience = config.early_stopping_patience or config.epochs
+    early_stopping = ResumableEarlyStopping(restored=early, monitor="val_accuracy", mode="max",
+                                            patience=patience, restore_best_weights=True, verbose=1)
+    start = time.perf_counter() - state["wall_seconds"]
+    with Interrupt() as interrupt:
+        recorder = EpochRecorder(config, data, run_dir, state, early_stopping, interrupt, start)
+        if first_epoch < config.epochs and not _stopped_early(state, patience):
+            # EarlyStopping sees each epoch before the recorder checkpoints its state.
+            model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
+                      steps_per_epoch=data.steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
+                      callbacks=[early_stopping, recorder], verbose=config.verbose, shuffle=False)
+        elif early_stopping.restored and early_stopping.restored[3] is not None:
+            model.set_weights(early_stopping.restored[3])  # training had ended; restore the best epoch
+        if interrupt.requested:
+            raise KeyboardInterrupt
+    state["wall_seconds"] = time.perf_counter() - start
+    accuracy, stderr = test_accuracy(model, data.test())
+    best = max(state["history"], key=lambda h: h.get("val_accuracy", -1))
+    test = {"test_accuracy": accuracy, "test_error": 1 - accuracy, "test_error_stderr": stderr,
+            "best_epoch": best["epoch"], "stopped_early": len(state["history"]) < config.epochs}
+    save_model(model, os.path.join(run_dir, "model.h5"))
+    save_weights_json(model, os.path.join(run_dir, "weights.json"))
+    doc = results_document(config, state, finished=True, test=test)
+    write_json(results_path, doc)
+    checkpoint.remove(run_dir)
+    print(f"{run_dir}: test accuracy {accuracy:.4f} (error {100 * (1 - accuracy):.2f}% +- {100 * stderr:.2f}), "
+          f"best epoch {best['epoch']}, {len(state['history'])} epochs, {state['wall_seconds'] / 60:.1f} min")
+    return doc
+
+
+def _stopped_early(state, patience):
+    """True when the history already ends in `patience` epochs without a better validation accuracy."""
+    accs = [h.get("val_accuracy", -1) for h in state["history"]]
+    return bool(accs) and len(accs) - 1 - int(np.argmax(accs)) >= patience
+
+
+def parse_args(argv):
+    """Command-line overrides: `--<field> VALUE` for every config field, plus run-control flags."""
+    parser = argparse.ArgumentParser(description="Train the Recurrent Attention Model with this config.")
+    parser.add_argument("--data", help="local mnist.npz (Keras layout) instead of downloading")
+    parser.add_argument("--fresh", action="store_true", help="start unfinished runs over instead of resuming")
+    parser.add_argument("--overwrite", action="store_true", help="retrain runs that already finished")
+    parser.add_argument("--resume", action="store_true", help="continue from checkpoints (the default)")
+    for name in FIELDS:
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"field_{name}", metavar="VALUE",
+                            help=FIELDS[name].doc.replace("%", "%%"))
+    args = parser.parse_args(argv)
+    overrides = {name: _parse_value(getattr(args, f"field_{name}")) for name in FIELDS
+                 if getattr(args, f"field_{name}") is not None}
+    if args.data:
+        overrides["data_path"] = args.data
+    return args, overrides
+
+
+def _parse_value(text):
+    """'3' -> 3, '1e-3' -> 0.001, 'None' -> None, 'True' -> True, 'lstm' -> 'lstm'."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def main(config_overrides, argv=None):
+    """Validates the config (with command-line overrides), then trains every run and summarises."""
+    try:
+        args, cli = parse_args(argv)
+        config = make_config({**config_overrides, **cli})
+        data = MnistData(config)
+        results = []
+        for run in range(config.runs):
+            run_config = config.replace(seed=config.seed + run)
+            run_dir = os.path.join(config.results_dir, f"run_{run}")
+            results.append(train_run(run_config, run_dir, data, fresh=args.fresh, overwrite=args.overwrite))
+    except (DataError, ModelFileError, TrainingError) as error:
+        sys.exit(f"error: {error}")
+    except KeyboardInterrupt:
+        sys.exit("interrupted: every finished epoch is checkpointed; run the same command to resume.")
+    summary = summarize(results)
+    write_json(os.path.join(config.results_dir, "summary.json"), summary)
+    print(f"{len(results)} run(s): test error {100 * summary['test_error_mean']:.2f}% "
+          f"+- {100 * summary['test_error_std']:.2f} (std over runs)")
+    return summary
+
+
+def summarize(results):
+    accuracies = np.array([r["test_accuracy"] for r in results])
+    return {"runs": len(results), "test_accuracy": accuracies.tolist(),
+            "test_accuracy_mean": float(accuracies.mean()), "test_accuracy_std": float(accuracies.std()),
+            "test_error_mean": float(1 - accuracies.mean()), "test_error_std": float(accuracies.std()),
+            "wall_seconds": [r["wall_seconds"] for r in results], "epochs": [r["epochs_trained"] for r in results]}

@@ -1,0 +1,64 @@
+"""Config: RAM on MNIST 28x28 (6 glimpses of 8x8, 1 zoom). Edit the values, or override any of them
+on the command line: `python run_mnist.py --epochs 1 --runs 1`. Every field: README.md."""
+import ram.training
+
+CONFIG = dict(
+    # data
+    dataset="mnist",
+    image_size=28,
+    data_path=None,            # or a local mnist.npz; also --data PATH or RAM_MNIST=PATH
+    validation_size=5000,
+    eval_seed=1234,
+    # glimpse sensor
+    glimpses=6,
+    patch_size=8,
+    zooms=1,
+    zoom_scale=2,
+    unit_pixels=None,          # None: +-1 reaches the image edge
+    # network
+    glimpse_hidden=128,
+    location_hidden=128,
+    glimpse_size=256,
+    core="lstm",
+    core_size=256,
+    classes=10,
+    # location policy
+    location_std=0.05,
+    location_mean="tanh",
+    policy_hidden=128,
+    policy_trains_core=False,
+    first_location="random",
+    # loss
+    cross_entropy_weight=1.0,
+    reinforce_weight=1.0,
+    baseline_weight=1.0,
+    # optimization
+    optimizer="adam",
+    learning_rate=1e-3,
+    momentum=0.9,
+    lr_schedule="linear",
+    min_learning_rate=1e-5,
+    decay_epochs=100,
+    decay_rate=0.97,
+    clipnorm=None,
+    clipvalue=None,
+    batch_size=128,
+    epochs=100,
+    early_stopping_patience=20,
+    test_every=10,
+    mc_samples=10,
+    jit_compile=True,
+    # runs and output
+    seed=0,
+    runs=1,
+    results_dir="MNIST_Results",
+    verbose=2,
+)
+
+
+def main(argv=None):
+    return ram.training.main(CONFIG, argv)
+
+
+if __name__ == "__main__":
+    main()
