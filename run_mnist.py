@@ -7,8 +7,9 @@ CONFIG = dict(
     dataset="mnist",
     image_size=28,
     data_path=None,            # or a local mnist.npz; also --data PATH or RAM_MNIST=PATH
+    train_size=None,           # None: all 55,000 images left after validation
     validation_size=5000,
-    eval_seed=1234,
+    eval_seed=1234,           # fixes the translations of the validation and test sets
     # glimpse sensor
     glimpses=6,
     patch_size=8,

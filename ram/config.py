@@ -36,6 +36,7 @@ FIELDS = {
     "dataset": Field("mnist", "`mnist` (28x28) or `translated_mnist` (digit pasted into a larger black canvas)", str, choices=DATASETS),
     "image_size": Field(28, "side of the model's input in pixels: 28 for `mnist`, the canvas side for `translated_mnist`", int, min=1),
     "data_path": Field(None, "local MNIST `.npz` (Keras layout); None: `--data`, then `$RAM_MNIST`, then Keras's download", str, optional=True),
+    "train_size": Field(None, "use only the first N training images (quick tries, tests); None: all that remain after validation", int, min=1, optional=True),
     "validation_size": Field(5000, "training images held out for validation (early stopping)", int, min=1),
     "eval_seed": Field(1234, "seed of the fixed translations of the validation and test sets", int, min=0),
     # glimpse sensor

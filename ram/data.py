@@ -36,21 +36,21 @@ def load_mnist(path=None):
                 f"the config field `data_path`, or the environment variable {MNIST_ENV}=PATH.") from None
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise DataError(f"MNIST file not found: {path!r}. Pass an existing mnist.npz with `--data PATH`, "
+        raise DataError(f"MNIST file not found: {path}. Pass an existing mnist.npz with `--data PATH`, "
                         f"`data_path` in the config, or {MNIST_ENV}=PATH.")
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {name: f[name] for name in _SHAPES if name in f.files}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise DataError(f"MNIST file {path!r} is not a readable .npz ({type(error).__name__}: {error}); "
+        raise DataError(f"MNIST file {path} is not a readable .npz ({type(error).__name__}: {error}); "
                         f"it may be truncated: download it again.") from None
     missing = [name for name in _SHAPES if name not in arrays]
     if missing:
-        raise DataError(f"MNIST file {path!r} lacks the arrays {missing}; expected the Keras layout "
+        raise DataError(f"MNIST file {path} lacks the arrays {missing}; expected the Keras layout "
                         f"x_train, y_train, x_test, y_test.")
     for name, shape in _SHAPES.items():
         if arrays[name].shape != shape:
-            raise DataError(f"MNIST file {path!r}: {name} has shape {arrays[name].shape}, expected {shape}.")
+            raise DataError(f"MNIST file {path}: {name} has shape {arrays[name].shape}, expected {shape}.")
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
@@ -83,7 +83,8 @@ class MnistData:
     def __init__(self, config, path=None):
         (x_train, y_train), (x_test, y_test) = load_mnist(path or config.data_path)
         n_val = config.validation_size
-        self.x_train, self.y_train = x_train[:-n_val], y_train[:-n_val].astype(np.int32)
+        n_train = len(x_train) - n_val if config.train_size is None else min(config.train_size, len(x_train) - n_val)
+        self.x_train, self.y_train = x_train[:n_train], y_train[:n_train].astype(np.int32)
         self.x_val, self.y_val = x_train[-n_val:], y_train[-n_val:].astype(np.int32)
         self.x_test, self.y_test = x_test, y_test.astype(np.int32)
         self.canvas = config.image_size if config.dataset == "translated_mnist" else None

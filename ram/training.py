@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import checkpoint
-from .config import FIELDS, make_config
+from .config import FIELDS, ConfigError, make_config
 from .data import DataError, MnistData
 from .model import RecurrentAttentionModel
 from .saving import ModelFileError, read_json, save_model, save_weights_json, write_json
@@ -257,7 +257,7 @@ def main(config_overrides, argv=None):
             run_config = config.replace(seed=config.seed + run)
             run_dir = os.path.join(config.results_dir, f"run_{run}")
             results.append(train_run(run_config, run_dir, data, fresh=args.fresh, overwrite=args.overwrite))
-    except (DataError, ModelFileError, TrainingError) as error:
+    except (ConfigError, DataError, ModelFileError, TrainingError) as error:
         sys.exit(f"error: {error}")
     except KeyboardInterrupt:
         sys.exit("interrupted: every finished epoch is checkpointed; run the same command to resume.")

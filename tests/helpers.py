@@ -1,0 +1,9 @@
+"""Small models for fast tests."""
+import ram
+
+SMALL = dict(glimpse_hidden=16, location_hidden=8, glimpse_size=32, core_size=32, policy_hidden=16,
+             glimpses=4, jit_compile=False, verbose=0)
+
+
+def small_config(**overrides):
+    return ram.make_config({**SMALL, **overrides})

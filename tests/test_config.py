@@ -1,0 +1,63 @@
+"""Config validation: every bad field named in one message."""
+import pytest
+
+import ram
+from ram.config import FIELDS, ConfigError, make_config
+import run_mnist
+import run_translated_mnist
+
+
+def test_config_scripts_are_valid_and_list_every_field():
+    for script in (run_mnist, run_translated_mnist):
+        assert set(script.CONFIG) == set(FIELDS)
+        make_config(script.CONFIG)
+
+
+def test_config_scripts_differ_only_in_values():
+    assert list(run_mnist.CONFIG) == list(run_translated_mnist.CONFIG)
+
+
+def test_unknown_field_suggests_the_closest_name():
+    with pytest.raises(ConfigError, match=r"NGLIMPSE: unknown config field \(did you mean 'glimpses'\?\)"):
+        make_config({"NGLIMPSE": 6})
+    with pytest.raises(ConfigError, match=r"lerning_rate: unknown config field \(did you mean 'learning_rate'\?\)"):
+        make_config({"lerning_rate": 0.1})
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("glimpses", 0, "glimpses: 0 is below the minimum 1"),
+    ("zooms", 0, "zooms: 0 is below the minimum 1"),
+    ("patch_size", 0, "patch_size: 0 is below the minimum 1"),
+    ("patch_size", 40, "patch_size: 40 is larger than the image"),
+    ("location_std", 0.0, "location_std: 0.0 must be greater than 0"),
+    ("learning_rate", -1e-3, "learning_rate: -0.001 must be greater than 0"),
+    ("batch_size", 0, "batch_size: 0 is below the minimum 1"),
+    ("glimpses", 2.5, "glimpses: expected int, got float 2.5"),
+    ("glimpses", True, "glimpses: expected int, got bool True"),
+    ("optimizer", "adamw", "optimizer: 'adamw' is not one of 'sgd', 'adam', 'rmsprop', 'adadelta'"),
+    ("core", "gru", "core: 'gru' is not one of 'lstm', 'rnn'"),
+    ("lr_schedule", "cosine", "lr_schedule: 'cosine' is not one of 'constant', 'linear', 'exponential'"),
+    ("image_size", 60, "image_size: `mnist` images are 28x28"),
+    ("momentum", 1.5, "momentum: 1.5 is above the maximum 1"),
+    ("jit_compile", "yes", "jit_compile: expected bool, got str 'yes'"),
+])
+def test_each_rule_names_the_field(field, value, message):
+    with pytest.raises(ConfigError) as error:
+        make_config({field: value})
+    assert message in str(error.value)
+
+
+def test_one_message_lists_every_bad_field():
+    with pytest.raises(ConfigError) as error:
+        make_config({"glimpses": 0, "optimizer": "nadam", "NGLIMPSE": 3, "batch_size": -1})
+    text = str(error.value)
+    for name in ("glimpses:", "optimizer:", "NGLIMPSE:", "batch_size:"):
+        assert name in text
+
+
+def test_config_is_validated_before_any_data_is_loaded(monkeypatch, capsys):
+    def no_data(*args, **kwargs):
+        raise AssertionError("data was loaded")
+    monkeypatch.setattr(ram.data, "load_mnist", no_data)
+    with pytest.raises(SystemExit, match="glimpses: 0 is below the minimum 1"):
+        run_mnist.main(["--glimpses", "0"])

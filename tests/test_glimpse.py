@@ -1,0 +1,65 @@
+"""The retina against a plain numpy crop-and-average, pixel for pixel."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ram.glimpse import GlimpseSensor
+
+
+def numpy_glimpse(image, location, patch, zooms, scale, reach):
+    """Reference: crop each zoom's square (zeros outside the image), then average scale^k blocks."""
+    size_img = image.shape[0]
+    out = []
+    for k in range(zooms):
+        size = patch * scale**k
+        # same rounding convention as the sensor: nearest whole pixel, in float32
+        x0, y0 = (int(np.floor(np.float32(size_img / 2) + np.float32(l) * np.float32(reach)
+                               - np.float32(size / 2) + np.float32(0.5))) for l in location)
+        crop = np.zeros((size, size), np.float64)
+        for r in range(size):
+            for c in range(size):
+                y, x = y0 + r, x0 + c
+                if 0 <= y < size_img and 0 <= x < size_img:
+                    crop[r, c] = image[y, x]
+        factor = scale**k
+        out.append(crop.reshape(patch, factor, patch, factor).mean(axis=(1, 3)))
+    return np.stack(out)
+
+
+LOCATIONS = [(0, 0), (-1, -1), (1, 1), (-1, 1), (1, -1), (0, -1), (1, 0), (0.3, -0.7), (-0.55, 0.12), (0.999, -0.999)]
+
+
+@pytest.mark.parametrize("size,patch,zooms,reach", [
+    (28, 8, 1, None), (28, 8, 3, None), (28, 5, 2, None), (28, 8, 2, 20.0),  # reach 20: patches leave the image
+    (60, 12, 3, None), (60, 12, 3, 45.0),
+])
+def test_sensor_matches_numpy_crop(size, patch, zooms, reach):
+    rng = np.random.default_rng(0)
+    images = rng.random((len(LOCATIONS), size, size)).astype(np.float32)
+    locations = np.array(LOCATIONS, np.float32)
+    sensor = GlimpseSensor(size, patch, zooms, 2, reach)
+    got = sensor(tf.constant(images), tf.constant(locations)).numpy()
+    assert got.shape == (len(LOCATIONS), zooms, patch, patch)
+    for i, loc in enumerate(LOCATIONS):
+        want = numpy_glimpse(images[i], loc, patch, zooms, 2, size / 2 if reach is None else reach)
+        np.testing.assert_allclose(got[i], want, atol=1e-5, err_msg=f"location {loc}")
+
+
+def test_sensor_axes_and_outside_pixels():
+    """x moves along columns, y along rows; the top-left corner glimpse is 3/4 zeros."""
+    image = np.zeros((1, 28, 28), np.float32)
+    image[0, 0:4, 24:28] = 1.0  # bright block in the top-right corner
+    sensor = GlimpseSensor(28, 8, 1)
+    top_right = sensor(tf.constant(image), tf.constant([[1.0, -1.0]])).numpy()[0, 0]
+    np.testing.assert_array_equal(top_right[4:, :4], 1.0)  # block lands bottom-left of the patch
+    assert top_right.sum() == 16
+    top_left = sensor(tf.constant(image), tf.constant([[-1.0, -1.0]])).numpy()[0, 0]
+    assert top_left.sum() == 0
+
+
+def test_sensor_compiles_with_xla():
+    sensor = GlimpseSensor(60, 12, 3)
+    fn = tf.function(lambda x, l: sensor(x, l), jit_compile=True)
+    images = np.random.default_rng(1).random((4, 60, 60)).astype(np.float32)
+    locations = np.array([[0, 0], [-1, 1], [0.5, 0.25], [1, 1]], np.float32)
+    np.testing.assert_allclose(fn(images, locations).numpy(), sensor(images, locations).numpy(), atol=1e-6)

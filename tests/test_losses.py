@@ -1,0 +1,74 @@
+"""Policy log-probability and where each part of the hybrid loss sends its gradient."""
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ram import RecurrentAttentionModel, gaussian_log_prob
+from helpers import small_config
+
+
+def test_gaussian_log_prob_closed_form():
+    rng = np.random.default_rng(0)
+    x, mean = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    std = 0.17
+    want = np.sum(-((x - mean) ** 2) / (2 * std**2) - np.log(std * math.sqrt(2 * math.pi)), axis=1)
+    got = gaussian_log_prob(tf.constant(x, tf.float32), tf.constant(mean, tf.float32), std).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_gaussian_log_prob_is_a_density():
+    """exp(log p) integrates to 1 over the plane (independent of the formula)."""
+    std, grid = 0.3, np.linspace(-3, 3, 601, dtype=np.float32)
+    xx, yy = np.meshgrid(grid, grid)
+    points = np.stack([xx.ravel(), yy.ravel()], 1)
+    density = np.exp(gaussian_log_prob(tf.constant(points), tf.constant([[0.2, -0.1]]), std).numpy())
+    assert abs(density.sum() * (grid[1] - grid[0]) ** 2 - 1) < 1e-3
+
+
+def _gradients(policy_trains_core=False):
+    config = small_config(policy_trains_core=policy_trains_core)
+    model = RecurrentAttentionModel(config)
+    images = tf.constant(np.random.default_rng(0).random((16, 28, 28)), tf.float32)
+    labels = tf.constant(np.arange(16) % 10)
+    with tf.GradientTape(persistent=True) as tape:
+        parts = model.hybrid_loss(labels, model.glimpse_path(images, sample=True))
+    groups = {"policy": model.policy, "baseline": model.baseline, "classifier": model.classifier,
+              "core": model.core, "glimpse": model.glimpse_network}
+    result = {}
+    for part in ("cross_entropy", "reinforce", "baseline_mse"):
+        for name, layer in groups.items():
+            grads = tape.gradient(parts[part], layer.trainable_variables)
+            result[part, name] = sum(0.0 if g is None else float(tf.reduce_sum(tf.abs(g))) for g in grads)
+    return result
+
+
+@pytest.fixture(scope="module")
+def grads():
+    return _gradients()
+
+
+def test_reinforce_trains_only_the_policy(grads):
+    assert grads["reinforce", "policy"] > 0  # the location head really learns
+    for name in ("classifier", "baseline", "core", "glimpse"):
+        assert grads["reinforce", name] == 0, name
+
+
+def test_cross_entropy_skips_location_and_baseline_heads(grads):
+    assert grads["cross_entropy", "policy"] == 0
+    assert grads["cross_entropy", "baseline"] == 0
+    for name in ("classifier", "core", "glimpse"):
+        assert grads["cross_entropy", name] > 0, name
+
+
+def test_baseline_mse_trains_only_the_baseline(grads):
+    assert grads["baseline_mse", "baseline"] > 0
+    for name in ("policy", "classifier", "core", "glimpse"):
+        assert grads["baseline_mse", name] == 0, name
+
+
+def test_policy_can_train_the_core_as_in_the_paper():
+    grads = _gradients(policy_trains_core=True)
+    assert grads["reinforce", "core"] > 0 and grads["reinforce", "glimpse"] > 0
+    assert grads["reinforce", "classifier"] == 0

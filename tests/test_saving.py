@@ -1,0 +1,72 @@
+"""Model files: .h5 and .json round trips, and clear errors for bad files."""
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ram
+from ram.saving import ModelFileError, load_model, save_model, save_weights_json, write_json
+from helpers import small_config
+
+
+@pytest.fixture(scope="module")
+def model():
+    model = ram.RecurrentAttentionModel(small_config(core="rnn", seed=3))
+    rng = np.random.default_rng(0)
+    for v in model.weights:  # non-default values everywhere
+        v.assign(rng.normal(scale=0.2, size=v.shape).astype(np.float32))
+    return model
+
+
+IMAGES = tf.constant(np.random.default_rng(1).random((8, 28, 28)), tf.float32)
+
+
+@pytest.mark.parametrize("name", ["model.h5", "weights.json"])
+def test_round_trip_gives_identical_predictions(model, tmp_path, name):
+    path = tmp_path / name
+    (save_model if name.endswith(".h5") else save_weights_json)(model, path)
+    loaded = load_model(path, expected=small_config(core="rnn"))
+    np.testing.assert_array_equal(loaded(IMAGES).numpy(), model(IMAGES).numpy())
+    path_a = model.glimpse_path(IMAGES, sample=False)["locations"].numpy()
+    path_b = loaded.glimpse_path(IMAGES, sample=False)["locations"].numpy()
+    np.testing.assert_array_equal(path_a, path_b)
+    assert loaded.settings == model.settings
+
+
+def test_model_from_another_config_is_refused(model, tmp_path):
+    path = tmp_path / "model.h5"
+    save_model(model, path)
+    with pytest.raises(ModelFileError, match=r"(?s)model\.h5.*glimpses: file has 4, config has 6"):
+        load_model(path, expected=small_config(core="rnn", glimpses=6))
+    with pytest.raises(ModelFileError, match="core: file has 'rnn', config has 'lstm'"):
+        load_model(path, expected=small_config(core="lstm"))
+
+
+def test_truncated_and_foreign_files(model, tmp_path):
+    path = tmp_path / "model.h5"
+    save_model(model, path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(ModelFileError, match="model.h5"):
+        load_model(path)
+    weights = tmp_path / "weights.json"
+    save_weights_json(model, weights)
+    weights.write_text(weights.read_text()[:1000])
+    with pytest.raises(ModelFileError, match="weights.json.*not valid JSON"):
+        load_model(weights)
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"hello": 1}))
+    with pytest.raises(ModelFileError, match="other.json.*not a RAM weights file"):
+        load_model(other)
+    with pytest.raises(ModelFileError, match="not found"):
+        load_model(tmp_path / "missing.h5")
+
+
+def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
+    path = tmp_path / "results.json"
+    write_json(path, {"epoch": 1})
+    with pytest.raises(TypeError):
+        write_json(path, {"bad": object()})
+    assert json.loads(path.read_text()) == {"epoch": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
