@@ -1,0 +1,104 @@
+"""Evaluate a trained RAM and render what it looks at.
+
+    python evaluate.py run_mnist                       # best finished run of that config
+    python evaluate.py run_translated_mnist.py path/to/model.h5 --images 5 --samples 20
+
+Prints the test error (deterministic policy and Monte Carlo over sampled glimpse paths) and the
+error of each class; writes glimpse pictures to <results_dir>/Images/ and the accuracy plot to
+<results_dir>/MNIST_accuracy.png.
+"""
+import argparse
+import glob
+import importlib
+import importlib.util
+import json
+import os
+import sys
+
+from ram.config import ConfigError, make_config
+from ram.data import DataError
+
+
+def load_config_module(name):
+    """A config script by module name (`run_mnist`) or path (`configs/my_run.py`)."""
+    if name.endswith(".py") or os.sep in name:
+        if not os.path.isfile(name):
+            raise ConfigError(f"config script not found: {name}")
+        spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(name))[0], name)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        sys.path.insert(0, os.getcwd())
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            raise ConfigError(f"no config script {name!r} (looked for {name}.py in {os.getcwd()})") from None
+    if not isinstance(getattr(module, "CONFIG", None), dict):
+        raise ConfigError(f"{name} has no CONFIG dict; is it a config script like run_mnist.py?")
+    return module
+
+
+def best_model(results_dir):
+    """model.h5 of the finished run with the highest test accuracy."""
+    finished = []
+    for file in glob.glob(os.path.join(results_dir, "run_*", "results.json")):
+        with open(file) as f:
+            doc = json.load(f)
+        if doc.get("finished"):
+            finished.append((doc["test_accuracy"], os.path.join(os.path.dirname(file), "model.h5")))
+    if not finished:
+        raise FileNotFoundError(f"no finished run in {results_dir}/: train first (python <config>.py), "
+                                f"or pass the model file.")
+    return max(finished)[1]
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("config", help="config script: module name (run_mnist) or path (my_config.py)")
+    parser.add_argument("model", nargs="?", help=".h5 model or .json weights; default: best run of the config")
+    parser.add_argument("--images", type=int, default=10, help="test images to render (default 10)")
+    parser.add_argument("--samples", type=int, help="sampled paths for Monte Carlo (default: the config's mc_samples)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sampled paths")
+    parser.add_argument("--data", help="local mnist.npz (Keras layout)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import ram  # heavy imports after argument parsing, so --help is instant
+    from ram.evaluation import error_report, predict
+    from ram.saving import ModelFileError, load_model
+    from ram.visualize import plot_accuracy, render_examples
+    try:
+        config = make_config({**load_config_module(args.config).CONFIG,
+                              **({"data_path": args.data} if args.data else {})})
+        samples = args.samples or config.mc_samples
+        model_path = args.model or best_model(config.results_dir)
+        model = load_model(model_path, expected=config)
+        data = ram.MnistData(config)
+    except (ConfigError, DataError, ModelFileError, FileNotFoundError) as error:
+        sys.exit(f"error: {error}")
+    print(f"model: {model_path}")
+    test = data.test()
+    reports = {"deterministic": error_report(predict(model, test), data.y_test, config.classes),
+               f"monte_carlo_{samples}": error_report(predict(model, test, samples, seed=args.seed),
+                                                      data.y_test, config.classes)}
+    for name, r in reports.items():
+        print(f"test error ({name.replace('_', ' ')}): {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
+              f"({r['wrong']} of {r['count']} wrong)")
+    per_class = reports["deterministic"]["per_class_error"]
+    print("per-class error (deterministic): " + ", ".join(f"{c}: {100 * e:.1f}%" for c, e in enumerate(per_class)))
+    out_dir = os.path.join(config.results_dir, "Images")
+    if args.images > 0:
+        images, labels = data.test_arrays(args.images)
+        render_examples(model, images, labels, out_dir)
+        print(f"glimpse pictures of {args.images} test images: {out_dir}/")
+    if glob.glob(os.path.join(config.results_dir, "run_*", "results.json")):
+        plot_path = os.path.join(config.results_dir, "MNIST_accuracy.png")
+        plot_accuracy(config.results_dir, plot_path)
+        print(f"accuracy plot: {plot_path}")
+    return reports
+
+
+if __name__ == "__main__":
+    main()

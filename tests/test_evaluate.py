@@ -1,0 +1,114 @@
+"""evaluate.py: error reports, Monte Carlo, rendered glimpses, plots, on a briefly trained model."""
+import json
+
+import cv2
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+import evaluate
+import ram
+import run_mnist
+from ram.evaluation import error_report, predict, record_glimpses
+from ram.visualize import GLIMPSE_PIXELS, IMAGE_PIXELS
+from helpers import SMALL
+
+FIELDS = {**SMALL, "train_size": 2000, "validation_size": 500, "epochs": 1, "batch_size": 50, "glimpses": 3,
+          "mc_samples": 2}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, mnist_path):
+    root = tmp_path_factory.mktemp("evaluate")
+    results = root / "results"
+    script = root / "my_config.py"
+    config = {**run_mnist.CONFIG, **FIELDS, "results_dir": str(results), "data_path": mnist_path}
+    script.write_text(f"CONFIG = {config!r}\n")
+    ram.training.main(config, [])
+    return script, results
+
+
+@pytest.fixture(scope="module")
+def report(trained, mnist_path):
+    script, _ = trained
+    return evaluate.main([str(script), "--images", "2", "--samples", "3"])
+
+
+def test_every_promised_file(trained, report):
+    _, results = trained
+    images = results / "Images"
+    for i in range(2):
+        png = cv2.imread(str(images / f"symbol_{i}.png"))
+        assert png is not None and png.shape == (IMAGE_PIXELS, IMAGE_PIXELS, 3)
+        for t in range(3):
+            glimpse = cv2.imread(str(images / f"symbol_{i}_glimpse_{t}_zoom_1.png"), cv2.IMREAD_GRAYSCALE)
+            assert glimpse.shape == (GLIMPSE_PIXELS, GLIMPSE_PIXELS)
+        assert not (images / f"symbol_{i}_glimpse_3_zoom_1.png").exists()
+        with Image.open(images / f"symbol_{i}.gif") as gif:
+            assert gif.format == "GIF" and gif.n_frames == 3 and gif.size == (IMAGE_PIXELS, IMAGE_PIXELS)
+    plot = cv2.imread(str(results / "MNIST_accuracy.png"))
+    assert plot is not None and plot.shape[0] > 300 and plot.shape[1] > 500
+
+
+def test_rendered_glimpse_is_what_the_sensor_saw(trained, report, mnist_path):
+    script, results = trained
+    config = ram.make_config({**FIELDS, "data_path": mnist_path})
+    model = ram.saving.load_model(evaluate.best_model(str(results)))
+    images, _ = ram.MnistData(config).test_arrays(2)
+    _, glimpses, _ = record_glimpses(model, images)
+    factor = GLIMPSE_PIXELS // config.patch_size
+    for i in range(2):
+        for t in range(3):
+            png = cv2.imread(str(results / "Images" / f"symbol_{i}_glimpse_{t}_zoom_1.png"), cv2.IMREAD_GRAYSCALE)
+            small = png[::factor, ::factor].astype(np.float32) / 255
+            np.testing.assert_allclose(small, glimpses[i, t, 0], atol=0.5 / 255 + 1e-6)
+            assert (png == np.kron(png[::factor, ::factor], np.ones((factor, factor), np.uint8))).all()
+
+
+def test_reported_error_equals_an_independent_count(trained, report, mnist_path):
+    _, results = trained
+    config = ram.make_config({**FIELDS, "data_path": mnist_path})
+    model = ram.saving.load_model(evaluate.best_model(str(results)))
+    data = ram.MnistData(config)
+    wrong = 0
+    for images, labels in data.test():
+        wrong += int(np.sum(np.argmax(model(images).numpy(), axis=1) != labels.numpy()))
+    assert report["deterministic"]["wrong"] == wrong
+    assert report["deterministic"]["error"] == pytest.approx(wrong / 10000)
+    saved = json.loads((results / "run_0" / "results.json").read_text())
+    assert saved["test_error"] == pytest.approx(wrong / 10000, abs=1e-6)
+
+
+def test_monte_carlo_with_one_sample_is_the_sampled_policy(trained, mnist_path):
+    _, results = trained
+    config = ram.make_config({**FIELDS, "data_path": mnist_path})
+    model = ram.saving.load_model(evaluate.best_model(str(results)))
+    data = ram.MnistData(config)
+    mc = error_report(predict(model, data.test(), samples=1, seed=7), data.y_test, 10)
+    model.seed_generator.state.assign(keras.random.SeedGenerator(7).state.value)  # same seed ...
+    sampled = np.concatenate([model(x, sample=True).numpy() for x, _ in data.test()])  # ... and sample directly
+    assert mc["wrong"] == int(np.sum(np.argmax(sampled, 1) != data.y_test))
+    again = error_report(predict(model, data.test(), samples=1, seed=7), data.y_test, 10)
+    assert again == mc
+    other = error_report(predict(model, data.test(), samples=1, seed=8), data.y_test, 10)
+    assert other["wrong"] != mc["wrong"] or other["per_class_error"] != mc["per_class_error"]
+
+
+def test_error_report_per_class():
+    probabilities = np.eye(3)[[0, 1, 2, 2, 1]]
+    r = error_report(probabilities, [0, 1, 2, 1, 0], 3)
+    assert r["wrong"] == 2 and r["error"] == pytest.approx(0.4)
+    assert r["per_class_error"] == [0.5, 0.5, 0.0]
+
+
+def test_clear_errors(tmp_path, trained):
+    script, _ = trained
+    with pytest.raises(SystemExit, match="no config script 'run_nothing'"):
+        evaluate.main(["run_nothing"])
+    with pytest.raises(SystemExit, match="model file not found"):
+        evaluate.main([str(script), str(tmp_path / "missing.h5")])
+    with pytest.raises(SystemExit, match=r"no finished run in .*empty"):
+        other = tmp_path / "cfg.py"
+        other.write_text(f"CONFIG = {{**{FIELDS!r}, 'results_dir': {str(tmp_path / 'empty')!r}}}\n")
+        evaluate.main([str(other)])
