@@ -61,3 +61,10 @@ def test_config_is_validated_before_any_data_is_loaded(monkeypatch, capsys):
     monkeypatch.setattr(ram.data, "load_mnist", no_data)
     with pytest.raises(SystemExit, match="glimpses: 0 is below the minimum 1"):
         run_mnist.main(["--glimpses", "0"])
+
+
+def test_readme_lists_every_field_as_the_package_defines_it():
+    import os
+    from ram.config import config_table
+    with open(os.path.join(os.path.dirname(__file__), "..", "README.md")) as f:
+        assert config_table() in f.read(), "README's config table is stale: paste ram.config.config_table()"
