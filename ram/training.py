@@ -228,7 +228,8 @@ def parse_args(argv):
     parser.add_argument("--overwrite", action="store_true", help="retrain runs that already finished")
     parser.add_argument("--resume", action="store_true", help="continue from checkpoints (the default)")
     for name in FIELDS:
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"field_{name}", metavar="VALUE",
+        spellings = sorted({f"--{name.replace('_', '-')}", f"--{name}"})
+        parser.add_argument(*spellings, dest=f"field_{name}", metavar="VALUE",
                             help=FIELDS[name].doc.replace("%", "%%"))
     args = parser.parse_args(argv)
     overrides = {name: _parse_value(getattr(args, f"field_{name}")) for name in FIELDS

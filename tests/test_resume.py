@@ -1,0 +1,164 @@
+"""Faults: SIGKILL at random moments (mid-epoch and mid-write), Ctrl-C, NaN loss."""
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ram
+from ram import checkpoint
+from ram.training import TrainingError, train_run
+from helpers import SMALL, small_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIELDS = {**SMALL, "train_size": 640, "validation_size": 200, "epochs": 5, "batch_size": 64, "test_every": 2,
+          "early_stopping_patience": 3, "seed": 4}
+# Kills the process in the middle of the Nth atomic write, after half the temp file is written.
+KILL_MID_WRITE = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+import ram.saving, run_mnist
+calls = [0]
+real = ram.saving.atomic_write
+def dying_write(path, write):
+    calls[0] += 1
+    if calls[0] == {n}:
+        def half(temp):
+            write(temp)
+            size = os.path.getsize(temp)
+            with open(temp, "r+b") as f:
+                f.truncate(size // 2)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(path, half)
+    return real(path, write)
+ram.saving.atomic_write = dying_write
+ram.checkpoint.atomic_write = dying_write
+ram.training.write_json.__globals__["atomic_write"] = dying_write
+run_mnist.main({args!r})
+"""
+
+
+def _args(results_dir, mnist_path):
+    args = ["--data", mnist_path, "--results-dir", str(results_dir)]
+    for name, value in FIELDS.items():
+        args += [f"--{name}", repr(value)]
+    return args
+
+
+def _start(args, code=None):
+    command = [sys.executable, "-c", code] if code else [sys.executable, os.path.join(ROOT, "run_mnist.py"), *args]
+    env = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _final(results_dir):
+    run_dir = results_dir / "run_0"
+    doc = json.loads((run_dir / "results.json").read_text())
+    weights = json.loads((run_dir / "weights.json").read_text())["weights"]
+    return doc, {k: np.array(v["values"]) for k, v in weights.items()}
+
+
+def _check_results_valid(results_dir):
+    path = results_dir / "run_0" / "results.json"
+    if path.exists():
+        doc = json.loads(path.read_text())  # never a partial file
+        epochs = [h["epoch"] for h in doc["history"]]
+        assert epochs == list(range(1, len(epochs) + 1))
+    if (results_dir / "run_0" / checkpoint.NAME).exists():
+        with np.load(results_dir / "run_0" / checkpoint.NAME) as f:
+            json.loads(f["meta"].tobytes())
+
+
+def test_sigkill_at_random_moments_then_resume_equals_uninterrupted_run(tmp_path, mnist_path):
+    reference = tmp_path / "reference"
+    done = _start(_args(reference, mnist_path))
+    assert done.wait(timeout=300) == 0, done.stdout.read()
+    ref_doc, ref_weights = _final(reference)
+
+    killed = tmp_path / "killed"
+    rng = random.Random(0)
+    # mid-write kills: inside the 2nd and 5th atomic writes (checkpoint / results of early epochs)
+    for n in (2, 5):
+        p = _start(None, KILL_MID_WRITE.format(root=ROOT, n=n, args=_args(killed, mnist_path)))
+        assert p.wait(timeout=300) == -signal.SIGKILL
+        _check_results_valid(killed)
+    # kills at random moments: while starting, mid-epoch, between epochs
+    resumed = False
+    for _ in range(3):
+        p = _start(_args(killed, mnist_path))
+        time.sleep(rng.uniform(4, 9))
+        p.kill()
+        out = p.communicate()[0]
+        resumed |= "resuming after epoch" in out
+        _check_results_valid(killed)
+    assert resumed
+    p = _start(_args(killed, mnist_path))
+    out = p.communicate(timeout=300)[0]
+    assert p.returncode == 0, out
+    doc, weights = _final(killed)
+    assert doc["epochs_trained"] == ref_doc["epochs_trained"]
+    assert [h["epoch"] for h in doc["history"]] == [h["epoch"] for h in ref_doc["history"]]
+    for a, b in zip(doc["history"], ref_doc["history"]):
+        assert a["val_accuracy"] == pytest.approx(b["val_accuracy"], abs=1e-6)
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4, abs=1e-5)
+    assert doc["test_accuracy"] == pytest.approx(ref_doc["test_accuracy"], abs=1e-6)
+    for name, value in ref_weights.items():
+        np.testing.assert_allclose(weights[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+    # running again does not retrain
+    p = _start(_args(killed, mnist_path))
+    assert "already finished" in p.communicate(timeout=120)[0]
+
+
+def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, mnist_path):
+    results = tmp_path / "results"
+    p = _start(_args(results, mnist_path))
+    deadline = time.time() + 120
+    while not (results / "run_0" / checkpoint.NAME).exists() and time.time() < deadline:
+        time.sleep(0.2)
+    p.send_signal(signal.SIGINT)
+    out = p.communicate(timeout=120)[0]
+    assert p.returncode == 1 and "interrupted" in out and "Traceback" not in out, out
+    _check_results_valid(results)
+    p = _start(_args(results, mnist_path))
+    out = p.communicate(timeout=300)[0]
+    assert p.returncode == 0 and "resuming after epoch" in out, out
+
+
+def test_nan_loss_stops_with_epoch_and_step_and_keeps_checkpoint(tmp_path, mnist_path):
+    config = small_config(**{**FIELDS, "data_path": mnist_path, "early_stopping_patience": 0})
+    data = ram.MnistData(config)
+    clean = data.train
+    poison_at = data.steps_per_epoch + 3  # epoch 2, step 4
+
+    def poisoned(seed, first_epoch=0):
+        def nan_after(i, batch):
+            images = tf.where(i >= poison_at, tf.fill(tf.shape(batch[0]), np.nan), batch[0])
+            return images, batch[1]
+        return clean(seed, first_epoch).enumerate().map(nan_after)
+    data.train = poisoned
+    run_dir = tmp_path / "run_0"
+    with pytest.raises(TrainingError, match="loss became nan at epoch 2, step 4"):
+        train_run(config, str(run_dir), data)
+    model = ram.training.build_model(config, data.steps_per_epoch)
+    state, _ = checkpoint.load(str(run_dir), model, config)
+    assert [h["epoch"] for h in state["history"]] == [1]
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def test_corrupt_checkpoint_and_checkpoint_of_another_config(tmp_path):
+    config = small_config()
+    model = ram.training.build_model(config, 10)
+    (tmp_path / checkpoint.NAME).write_bytes(b"garbage")
+    with pytest.raises(ram.saving.ModelFileError, match="checkpoint.*unreadable.*--fresh"):
+        checkpoint.load(str(tmp_path), model, config)
+    early = ram.training.ResumableEarlyStopping(monitor="val_accuracy")
+    early.on_train_begin()
+    checkpoint.save(str(tmp_path), model, early, {"config": dict(config), "history": [], "wall_seconds": 0})
+    with pytest.raises(ram.saving.ModelFileError, match="another config.*location_std.*--fresh"):
+        checkpoint.load(str(tmp_path), model, config.replace(location_std=0.3))
