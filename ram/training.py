@@ -125,6 +125,7 @@ class EpochRecorder(keras.callbacks.Callback):
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         logs["images_per_second"] = self.data.steps_per_epoch * self.data.batch_size / train_seconds
         logs["train_seconds"] = train_seconds
+        logs["elapsed_seconds"] = time.perf_counter() - self.start_time  # since the run started, all sessions
         if (epoch + 1) % self.config.test_every == 0:
             logs["test_accuracy"], _ = test_accuracy(self.model, self.test_set)
         self.state["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})

@@ -1,0 +1,149 @@
+"""Training and evaluation speed of the shipped configs, and time to accuracy.
+
+    python -m bench                     # every config x core x batch size: img/s, compile, RSS
+    python -m bench --tiny              # a few steps of one case (checks the benchmark runs)
+    python -m bench --time-to-accuracy  # minutes to 98.5% and 99.0% test accuracy, run_mnist defaults
+
+Each case runs in its own process (clean peak RSS). Prints a table; writes JSON with the machine's
+core count and library versions (default bench/results/<date>.json).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+CONFIGS = ("run_mnist", "run_translated_mnist")
+CORES = ("lstm", "rnn")
+BATCHES = (32, 128)
+
+
+def _config(config_name, **overrides):
+    import importlib
+    import ram
+    return ram.make_config({**importlib.import_module(config_name).CONFIG, **overrides})
+
+
+def measure_case(config_name, core, batch, seconds, repeats, mnist_path):
+    """Steady-state training img/s (median and range of `repeats` windows), evaluation img/s,
+    compile time and peak RSS, for one config / core / batch size."""
+    import keras
+    import ram
+    from ram.training import build_model
+    config = _config(config_name, core=core, batch_size=batch, data_path=mnist_path)
+    data = ram.MnistData(config)
+    model = build_model(config, data.steps_per_epoch)
+    stamps = []
+    timer = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: stamps.append(time.perf_counter()))
+    start = time.perf_counter()
+    warmup = 10
+    model.fit(data.train(config.seed), steps_per_epoch=warmup, epochs=1, verbose=0, callbacks=[timer], shuffle=False)
+    compile_seconds = stamps[0] - start
+    step_seconds = (stamps[-1] - stamps[2]) / (warmup - 3)
+    steps = max(5, int(seconds / repeats / step_seconds))
+    stamps.clear()
+    model.fit(data.train(config.seed), steps_per_epoch=warmup + steps * repeats, epochs=1, verbose=0,
+              callbacks=[timer], shuffle=False)
+    train = [steps * batch / (stamps[warmup + (r + 1) * steps - 1] - stamps[warmup + r * steps - 1])
+             for r in range(repeats)]
+    test = data.test()
+    model.evaluate(test, verbose=0)  # compile
+    evaluation = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        model.evaluate(test, verbose=0)
+        evaluation.append(len(data.x_test) / (time.perf_counter() - t))
+    return {"config": config_name, "core": core, "batch_size": batch,
+            "train_img_s": statistics.median(train), "train_img_s_range": [min(train), max(train)],
+            "eval_img_s": statistics.median(evaluation), "eval_img_s_range": [min(evaluation), max(evaluation)],
+            "compile_seconds": compile_seconds, "steps_timed": steps * repeats,
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def time_to_accuracy(mnist_path, max_epochs, results_dir):
+    """Wall minutes from start until the test accuracy first reaches 98.5% and 99.0% (run_mnist defaults,
+    test accuracy every epoch)."""
+    import run_mnist
+    import ram.training
+    ram.training.main(run_mnist.CONFIG, ["--data", mnist_path, "--test-every", "1", "--epochs", str(max_epochs),
+                                         "--results-dir", results_dir, "--overwrite"])
+    with open(os.path.join(results_dir, "run_0", "results.json")) as f:
+        history = json.load(f)["history"]
+    out = {"epochs_run": len(history), "best_test_accuracy": max(h["test_accuracy"] for h in history)}
+    for target in (0.985, 0.99):
+        hit = next((h for h in history if h["test_accuracy"] >= target), None)
+        out[f"minutes_to_{target}"] = None if hit is None else hit["elapsed_seconds"] / 60
+        out[f"epochs_to_{target}"] = None if hit is None else hit["epoch"]
+    return out
+
+
+def machine():
+    import keras
+    import numpy
+    import tensorflow as tf
+    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": numpy.__version__,
+            "date": datetime.datetime.now().isoformat(timespec="seconds")}
+
+
+def _run_case_in_subprocess(case, args):
+    command = [sys.executable, "-m", "bench", "--case", json.dumps(case), "--seconds", str(args.seconds),
+               "--repeats", str(args.repeats)] + (["--data", args.data] if args.data else [])
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"bench case {case} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def table(rows):
+    lines = ["| config | core | batch | train img/s (median, range) | eval img/s | compile s | peak RSS MiB |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lo, hi = r["train_img_s_range"]
+        lines.append(f"| {r['config']} | {r['core']} | {r['batch_size']} | {r['train_img_s']:,.0f} ({lo:,.0f}-{hi:,.0f}) "
+                     f"| {r['eval_img_s']:,.0f} | {r['compile_seconds']:.1f} | {r['peak_rss_mib']:,.0f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", help="local mnist.npz (else $RAM_MNIST, else Keras's download)")
+    parser.add_argument("--seconds", type=float, default=30, help="timed training seconds per case")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tiny", action="store_true", help="one small case, a few seconds (for tests)")
+    parser.add_argument("--time-to-accuracy", action="store_true")
+    parser.add_argument("--max-epochs", type=int, default=100, help="epoch limit of --time-to-accuracy")
+    parser.add_argument("--out", help="JSON output path (default bench/results/<date>.json)")
+    parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: one case, JSON on stdout
+    args = parser.parse_args(argv)
+    if args.case:
+        print(json.dumps(measure_case(**json.loads(args.case), seconds=args.seconds, repeats=args.repeats,
+                                      mnist_path=args.data)))
+        return
+    report = {"machine": machine()}
+    if args.time_to_accuracy:
+        report["time_to_accuracy"] = time_to_accuracy(args.data, args.max_epochs,
+                                                      os.path.join(ROOT, "bench", "results", "time_to_accuracy"))
+        print(json.dumps(report["time_to_accuracy"], indent=1))
+    else:
+        cases = ([{"config_name": "run_mnist", "core": "rnn", "batch": 32}] if args.tiny else
+                 [{"config_name": c, "core": k, "batch": b} for c in CONFIGS for k in CORES for b in BATCHES])
+        if args.tiny:
+            args.seconds, args.repeats = 1, 3
+        report["cases"] = [_run_case_in_subprocess(case, args) for case in cases]
+        print(table(report["cases"]))
+    path = args.out or os.path.join(ROOT, "bench", "results", f"{datetime.date.today().isoformat()}.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    from ram.saving import write_json
+    write_json(path, report)
+    print(f"written: {path}")
+    return report
