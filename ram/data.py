@@ -112,12 +112,14 @@ class MnistData:
         ds = tf.data.Dataset.range(first_epoch, 2**31).flat_map(epoch)
         return ds.map(make_batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
-    def _fixed(self, images, labels, split_seed):
-        """Fixed dataset for evaluation; translations drawn once from (eval_seed, split)."""
-        ds = tf.data.Dataset.from_tensor_slices((images, labels, tf.range(len(images)))).batch(EVAL_BATCH)
+    def _fixed(self, images, labels, split_seed, count=None):
+        """Fixed dataset for evaluation (the first `count` images); translations drawn once from
+        (eval_seed, split), the same whatever `count` is."""
         canvas = self.canvas
+        offsets = random_offsets(len(images), canvas, seed=[self.eval_seed, split_seed]) if canvas else None
+        count = len(images) if count is None else count
+        ds = tf.data.Dataset.from_tensor_slices((images[:count], labels[:count], tf.range(count))).batch(EVAL_BATCH)
         if canvas:
-            offsets = random_offsets(len(images), canvas, seed=[self.eval_seed, split_seed])
             ds = ds.map(lambda x, y, i: (_to_model_input(x, canvas, tf.gather(offsets, i)), y))
         else:
             ds = ds.map(lambda x, y, i: (_to_model_input(x, None, None), y))
@@ -131,5 +133,5 @@ class MnistData:
 
     def test_arrays(self, count):
         """First `count` test images as the model sees them (float32) and their labels."""
-        images = np.concatenate([x.numpy() for x, _ in self.test().take(-(-count // EVAL_BATCH))])
-        return images[:count], self.y_test[:count]
+        images = np.concatenate([x.numpy() for x, _ in self._fixed(self.x_test, self.y_test, 2, count)])
+        return images, self.y_test[:count]
