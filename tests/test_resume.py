@@ -17,8 +17,8 @@ from ram.training import TrainingError, train_run
 from helpers import SMALL, small_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIELDS = {**SMALL, "train_size": 640, "validation_size": 200, "epochs": 5, "batch_size": 64, "test_every": 2,
-          "early_stopping_patience": 3, "seed": 4}
+FIELDS = {**SMALL, "train_size": 640, "validation_size": 200, "epochs": 14, "batch_size": 64, "test_every": 2,
+          "early_stopping_patience": 0, "seed": 4}
 # Kills the process in the middle of the Nth atomic write, after half the temp file is written.
 KILL_MID_WRITE = """
 import os, signal, sys
@@ -88,16 +88,19 @@ def test_sigkill_at_random_moments_then_resume_equals_uninterrupted_run(tmp_path
         p = _start(None, KILL_MID_WRITE.format(root=ROOT, n=n, args=_args(killed, mnist_path)))
         assert p.wait(timeout=300) == -signal.SIGKILL
         _check_results_valid(killed)
-    # kills at random moments: while starting, mid-epoch, between epochs
-    resumed = False
+    # kills at random moments after this process finished an epoch: mid-epoch, between epochs, mid-write
+    ckpt = killed / "run_0" / checkpoint.NAME
     for _ in range(3):
+        before = ckpt.stat().st_mtime_ns
         p = _start(_args(killed, mnist_path))
-        time.sleep(rng.uniform(4, 9))
+        deadline = time.time() + 240
+        while ckpt.stat().st_mtime_ns == before and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0, 0.8))
         p.kill()
-        out = p.communicate()[0]
-        resumed |= "resuming after epoch" in out
+        assert ckpt.exists(), "the run finished before it could be killed; raise FIELDS['epochs']"
+        assert "resuming after epoch" in p.communicate()[0]
         _check_results_valid(killed)
-    assert resumed
     p = _start(_args(killed, mnist_path))
     out = p.communicate(timeout=300)[0]
     assert p.returncode == 0, out
