@@ -49,6 +49,7 @@ CONFIG = dict(
     test_every=10,
     mc_samples=10,
     jit_compile=True,
+    steps_per_execution=8,
     # runs and output
     seed=0,
     runs=1,

@@ -78,6 +78,7 @@ FIELDS = {
     "test_every": Field(10, "test accuracy every this many epochs (and always at the end)", int, min=1),
     "mc_samples": Field(10, "sampled glimpse paths averaged by Monte Carlo evaluation", int, min=1),
     "jit_compile": Field(True, "compile the training step with XLA", bool),
+    "steps_per_execution": Field(8, "training steps per compiled call (less Python overhead); each epoch uses a multiple of it, dropping at most this many - 1 batches of its shuffled order", int, min=1),
     # runs and output
     "seed": Field(0, "seed of run 0 (weights, data order, sampling); run i uses seed + i", int, min=0),
     "runs": Field(1, "independent training runs", int, min=1),

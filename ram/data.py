@@ -92,7 +92,11 @@ class MnistData:
         self.eval_seed = config.eval_seed
         if self.batch_size > len(self.x_train):
             raise DataError(f"batch_size {self.batch_size} exceeds the {len(self.x_train)} training images")
-        self.steps_per_epoch = len(self.x_train) // self.batch_size
+        # whole batches, in whole compiled executions of `steps_per_execution` steps
+        self.steps_per_epoch = len(self.x_train) // self.batch_size // config.steps_per_execution * config.steps_per_execution
+        if self.steps_per_epoch == 0:
+            raise DataError(f"{len(self.x_train)} training images make fewer than steps_per_execution "
+                            f"({config.steps_per_execution}) batches of {self.batch_size}; lower one of them")
 
     def train(self, seed, first_epoch=0):
         """Infinite dataset of (images, labels) batches, epoch after epoch from `first_epoch`."""
@@ -101,7 +105,7 @@ class MnistData:
 
         def epoch(e):
             order = tf.random.experimental.stateless_shuffle(tf.range(len(self.x_train)), seed=tf.stack([tf.constant(seed, tf.int64), e]))
-            order = tf.reshape(order[: steps * batch], (steps, batch))  # drop the last partial batch
+            order = tf.reshape(order[: steps * batch], (steps, batch))  # drop what does not fill the steps
             step_ids = tf.range(steps, dtype=tf.int64) + e * steps
             return tf.data.Dataset.from_tensor_slices((order, step_ids))
 

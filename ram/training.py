@@ -54,7 +54,8 @@ def build_model(config, steps_per_epoch):
     """A compiled model with weights drawn from `config.seed`."""
     keras.utils.set_random_seed(config.seed)
     model = RecurrentAttentionModel(config)
-    model.compile(optimizer=make_optimizer(config, steps_per_epoch), jit_compile=config.jit_compile)
+    model.compile(optimizer=make_optimizer(config, steps_per_epoch), jit_compile=config.jit_compile,
+                  steps_per_execution=config.steps_per_execution)
     model.optimizer.build(model.trainable_variables)
     return model
 
@@ -106,7 +107,9 @@ class EpochRecorder(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = float(logs["loss"])
         if not math.isfinite(loss):
-            raise TrainingError(f"loss became {loss} at epoch {self.epoch + 1}, step {batch + 1}; "
+            first = batch + 2 - self.config.steps_per_execution  # the steps of this compiled call
+            steps = f"step {batch + 1}" if first == batch + 1 else f"steps {first}-{batch + 1}"
+            raise TrainingError(f"loss became {loss} at epoch {self.epoch + 1}, {steps}; "
                                 f"stopped. The checkpoint of epoch {self.epoch} is kept.")
         if self.interrupt.requested:
             self.partial_epoch = True

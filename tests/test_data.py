@@ -101,3 +101,15 @@ def test_no_data_and_no_internet_says_how_to_supply_the_file(monkeypatch):
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(DataError, match="--data PATH.*RAM_MNIST"):
         load_mnist()
+
+
+def test_epochs_are_whole_compiled_executions(mnist_path):
+    """With steps_per_execution k, an epoch is a multiple of k steps, so Keras never runs into the next
+    epoch's batches and epoch e's data stays a function of (seed, e)."""
+    data = ram.MnistData(small_config(batch_size=100, train_size=1000, steps_per_execution=4), mnist_path)
+    assert data.steps_per_epoch == 8
+    model = ram.training.build_model(small_config(steps_per_execution=4), data.steps_per_epoch)
+    model.fit(data.train(0), steps_per_epoch=data.steps_per_epoch, epochs=2, verbose=0)
+    assert int(model.optimizer.iterations) == 16
+    with pytest.raises(DataError, match="steps_per_execution"):
+        ram.MnistData(small_config(batch_size=100, train_size=300, steps_per_execution=4), mnist_path)
