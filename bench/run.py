@@ -41,18 +41,20 @@ def measure_case(config_name, core, batch, seconds, repeats, mnist_path):
     config = _config(config_name, core=core, batch_size=batch, data_path=mnist_path)
     data = ram.MnistData(config)
     model = build_model(config, data.steps_per_epoch)
-    stamps = []
+    stamps = []  # one per compiled call of `steps_per_execution` steps
     timer = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: stamps.append(time.perf_counter()))
+    per_call = config.steps_per_execution
+    warmup = 4  # calls
     start = time.perf_counter()
-    warmup = 10
-    model.fit(data.train(config.seed), steps_per_epoch=warmup, epochs=1, verbose=0, callbacks=[timer], shuffle=False)
+    model.fit(data.train(config.seed), steps_per_epoch=warmup * per_call, epochs=1, verbose=0, callbacks=[timer],
+              shuffle=False)
     compile_seconds = stamps[0] - start
-    step_seconds = (stamps[-1] - stamps[2]) / (warmup - 3)
-    steps = max(5, int(seconds / repeats / step_seconds))
+    call_seconds = (stamps[-1] - stamps[1]) / (warmup - 2)
+    calls = max(2, int(seconds / repeats / call_seconds))
     stamps.clear()
-    model.fit(data.train(config.seed), steps_per_epoch=warmup + steps * repeats, epochs=1, verbose=0,
+    model.fit(data.train(config.seed), steps_per_epoch=(warmup + calls * repeats) * per_call, epochs=1, verbose=0,
               callbacks=[timer], shuffle=False)
-    train = [steps * batch / (stamps[warmup + (r + 1) * steps - 1] - stamps[warmup + r * steps - 1])
+    train = [calls * per_call * batch / (stamps[warmup + (r + 1) * calls - 1] - stamps[warmup + r * calls - 1])
              for r in range(repeats)]
     test = data.test()
     model.evaluate(test, verbose=0)  # compile
@@ -64,7 +66,8 @@ def measure_case(config_name, core, batch, seconds, repeats, mnist_path):
     return {"config": config_name, "core": core, "batch_size": batch,
             "train_img_s": statistics.median(train), "train_img_s_range": [min(train), max(train)],
             "eval_img_s": statistics.median(evaluation), "eval_img_s_range": [min(evaluation), max(evaluation)],
-            "compile_seconds": compile_seconds, "steps_timed": steps * repeats,
+            "compile_seconds": compile_seconds, "steps_timed": calls * per_call * repeats,
+            "steps_per_execution": per_call,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

@@ -18,6 +18,7 @@ import tensorflow as tf
 from . import checkpoint
 from .config import FIELDS, ConfigError, make_config
 from .data import DataError, MnistData
+from .evaluation import error_report, predict
 from .model import RecurrentAttentionModel
 from .saving import ModelFileError, read_json, save_model, save_weights_json, write_json
 
@@ -208,13 +209,18 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
     best = max(state["history"], key=lambda h: h.get("val_accuracy", -1))
     test = {"test_accuracy": accuracy, "test_error": 1 - accuracy, "test_error_stderr": stderr,
             "best_epoch": best["epoch"], "stopped_early": len(state["history"]) < config.epochs}
+    for name, samples in (("sampled", 1), ("mc", config.mc_samples)):  # one sampled path; Monte Carlo
+        report = error_report(predict(model, data.test(), samples, seed=config.seed), data.y_test, config.classes)
+        test[f"test_error_{name}"], test[f"test_error_{name}_stderr"] = report["error"], report["stderr"]
     save_model(model, os.path.join(run_dir, "model.h5"))
     save_weights_json(model, os.path.join(run_dir, "weights.json"))
     doc = results_document(config, state, finished=True, test=test)
     write_json(results_path, doc)
     checkpoint.remove(run_dir)
-    print(f"{run_dir}: test accuracy {accuracy:.4f} (error {100 * (1 - accuracy):.2f}% +- {100 * stderr:.2f}), "
-          f"best epoch {best['epoch']}, {len(state['history'])} epochs, {state['wall_seconds'] / 60:.1f} min")
+    print(f"{run_dir}: test accuracy {accuracy:.4f} (error {100 * (1 - accuracy):.2f}% +- {100 * stderr:.2f}; "
+          f"one sampled path {100 * test['test_error_sampled']:.2f}%, Monte Carlo over {config.mc_samples} paths "
+          f"{100 * test['test_error_mc']:.2f}%), best epoch {best['epoch']}, {len(state['history'])} epochs, "
+          f"{state['wall_seconds'] / 60:.1f} min")
     return doc
 
 
@@ -268,14 +274,20 @@ def main(config_overrides, argv=None):
         sys.exit("interrupted: every finished epoch is checkpointed; run the same command to resume.")
     summary = summarize(results)
     write_json(os.path.join(config.results_dir, "summary.json"), summary)
-    print(f"{len(results)} run(s): test error {100 * summary['test_error_mean']:.2f}% "
-          f"+- {100 * summary['test_error_std']:.2f} (std over runs)")
+    print(f"{len(results)} run(s), mean +- std over runs: test error {100 * summary['test_error_mean']:.2f}% "
+          f"+- {100 * summary['test_error_std']:.2f} (deterministic policy), "
+          f"{100 * summary['test_error_sampled_mean']:.2f}% (one sampled path), "
+          f"{100 * summary['test_error_mc_mean']:.2f}% (Monte Carlo, {config.mc_samples} paths)")
     return summary
 
 
 def summarize(results):
-    accuracies = np.array([r["test_accuracy"] for r in results])
-    return {"runs": len(results), "test_accuracy": accuracies.tolist(),
-            "test_accuracy_mean": float(accuracies.mean()), "test_accuracy_std": float(accuracies.std()),
-            "test_error_mean": float(1 - accuracies.mean()), "test_error_std": float(accuracies.std()),
-            "wall_seconds": [r["wall_seconds"] for r in results], "epochs": [r["epochs_trained"] for r in results]}
+    """Mean and standard deviation over runs of the test accuracy and errors."""
+    summary = {"runs": len(results), "wall_seconds": [r["wall_seconds"] for r in results],
+               "epochs": [r["epochs_trained"] for r in results]}
+    for key in ("test_accuracy", "test_error", "test_error_sampled", "test_error_mc"):
+        values = np.array([r[key] for r in results if key in r])
+        summary[key] = values.tolist()
+        summary[f"{key}_mean"] = float(values.mean()) if len(values) else None
+        summary[f"{key}_std"] = float(values.std()) if len(values) else None
+    return summary
