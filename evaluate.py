@@ -58,7 +58,8 @@ def parse_args(argv):
     parser.add_argument("model", nargs="?", help=".h5 model or .json weights; default: best run of the config")
     parser.add_argument("--images", type=int, default=10, help="test images to render (default 10)")
     parser.add_argument("--samples", type=int, help="sampled paths for Monte Carlo (default: the config's mc_samples)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the sampled paths")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of random first glimpses and sampled paths (default 0, as training's final test)")
     parser.add_argument("--data", help="local mnist.npz (Keras layout)")
     return parser.parse_args(argv)
 
@@ -80,7 +81,7 @@ def main(argv=None):
         sys.exit(f"error: {error}")
     print(f"model: {model_path}")
     test = data.test()
-    reports = {"deterministic": error_report(predict(model, test), data.y_test, config.classes),
+    reports = {"deterministic": error_report(predict(model, test, seed=args.seed), data.y_test, config.classes),
                f"monte_carlo_{samples}": error_report(predict(model, test, samples, seed=args.seed),
                                                       data.y_test, config.classes)}
     for name, r in reports.items():
@@ -91,7 +92,7 @@ def main(argv=None):
     out_dir = os.path.join(config.results_dir, "Images")
     if args.images > 0:
         images, labels = data.test_arrays(args.images)
-        render_examples(model, images, labels, out_dir)
+        render_examples(model, images, labels, out_dir, seed=args.seed)
         print(f"glimpse pictures of {args.images} test images: {out_dir}/")
     if glob.glob(os.path.join(config.results_dir, "run_*", "results.json")):
         plot_path = os.path.join(config.results_dir, "MNIST_accuracy.png")

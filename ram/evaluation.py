@@ -5,6 +5,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+EVAL_SEED = 0  # default seed of random first glimpses and sampled paths when evaluating
+
 
 def _probabilities_fn(model, sample):
     # Not XLA: XLA draws other random numbers than TensorFlow's kernels for the same seed,
@@ -18,12 +20,12 @@ def _probabilities_fn(model, sample):
 def predict(model, dataset, samples=0, seed=None):
     """Class probabilities (N, classes) over a dataset of (images, labels) batches.
 
-    samples == 0: the deterministic policy (first glimpse at the centre, then the policy means).
-    samples >= 1: the mean over `samples` sampled glimpse paths (Ba et al. 2014); `seed` resets the
-    policy's random state first, so results repeat.
+    samples == 0: the deterministic policy (first glimpse as in training, then the policy means).
+    samples >= 1: the mean over `samples` sampled glimpse paths (Ba et al. 2014). `seed` resets the
+    policy's random generator first, so results repeat.
     """
     if seed is not None:
-        model.seed_generator.state.assign(keras.random.SeedGenerator(seed).state.value)
+        model.reseed(seed)
     fn = _probabilities_fn(model, sample=samples > 0)
     out = []
     for images, _ in dataset:
@@ -44,9 +46,11 @@ def error_report(probabilities, labels, classes):
             "count": len(labels), "per_class_error": per_class}
 
 
-def record_glimpses(model, images):
+def record_glimpses(model, images, seed=None):
     """The deterministic path on `images` (N, H, W): locations (N, T, 2), what the sensor saw
     (N, T, zooms, patch, patch), and the predicted classes (N,)."""
+    if seed is not None:
+        model.reseed(seed)
     path = model.glimpse_path(tf.constant(images), sample=False, return_glimpses=True)
     return (path["locations"].numpy(), path["glimpses"].numpy(),
             np.argmax(path["logits"].numpy(), axis=1))

@@ -48,8 +48,9 @@ def make_core(kind, units):
 class RecurrentAttentionModel(keras.Model):
     """RAM: glimpse sensor -> glimpse network -> core -> location policy, baseline and classifier.
 
-    Called on images (B, H, W) it returns class probabilities from the deterministic policy
-    (first glimpse at the centre, then the policy means). Training samples the locations and
+    Called on images (B, H, W) it returns class probabilities from the deterministic policy: the
+    first glimpse placed as in training (`first_location`: uniform random from the model's seeded
+    generator, or the centre), then the policy means. Training samples the locations and
     minimises `hybrid_loss`.
     """
 
@@ -84,7 +85,7 @@ class RecurrentAttentionModel(keras.Model):
         `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch)."""
         s = self.settings
         batch = ops.shape(images)[0]
-        if sample and s["first_location"] == "random":
+        if s["first_location"] == "random":  # the same rule in training and evaluation
             location = keras.random.uniform((batch, 2), -1.0, 1.0, seed=self.seed_generator)
         else:
             location = ops.zeros((batch, 2))
@@ -114,6 +115,10 @@ class RecurrentAttentionModel(keras.Model):
         if return_glimpses:
             out["glimpses"] = ops.stack(glimpses, axis=1)
         return out
+
+    def reseed(self, seed):
+        """Resets the policy's random generator (first glimpses, sampled moves), so results repeat."""
+        self.seed_generator.state.assign(keras.random.SeedGenerator(seed).state.value)
 
     @staticmethod
     def _stack_steps(values, batch):

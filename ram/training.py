@@ -18,7 +18,7 @@ import tensorflow as tf
 from . import checkpoint
 from .config import FIELDS, ConfigError, make_config
 from .data import DataError, MnistData
-from .evaluation import error_report, predict
+from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
 from .saving import ModelFileError, read_json, save_model, save_weights_json, write_json
 
@@ -205,13 +205,14 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
         if interrupt.requested:
             raise KeyboardInterrupt
     state["wall_seconds"] = time.perf_counter() - start
-    accuracy, stderr = test_accuracy(model, data.test())
     best = max(state["history"], key=lambda h: h.get("val_accuracy", -1))
-    test = {"test_accuracy": accuracy, "test_error": 1 - accuracy, "test_error_stderr": stderr,
-            "best_epoch": best["epoch"], "stopped_early": len(state["history"]) < config.epochs}
-    for name, samples in (("sampled", 1), ("mc", config.mc_samples)):  # one sampled path; Monte Carlo
-        report = error_report(predict(model, data.test(), samples, seed=config.seed), data.y_test, config.classes)
-        test[f"test_error_{name}"], test[f"test_error_{name}_stderr"] = report["error"], report["stderr"]
+    test = {"best_epoch": best["epoch"], "stopped_early": len(state["history"]) < config.epochs}
+    # deterministic policy, one sampled path, Monte Carlo; as evaluate.py computes them (seed EVAL_SEED)
+    for suffix, samples in (("", 0), ("_sampled", 1), ("_mc", config.mc_samples)):
+        report = error_report(predict(model, data.test(), samples, seed=EVAL_SEED), data.y_test, config.classes)
+        test[f"test_error{suffix}"], test[f"test_error{suffix}_stderr"] = report["error"], report["stderr"]
+    test["test_accuracy"] = accuracy = 1 - test["test_error"]
+    stderr = test["test_error_stderr"]
     save_model(model, os.path.join(run_dir, "model.h5"))
     save_weights_json(model, os.path.join(run_dir, "weights.json"))
     doc = results_document(config, state, finished=True, test=test)

@@ -67,12 +67,12 @@ def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
     return canvas
 
 
-def render_examples(model, images, labels, out_dir):
+def render_examples(model, images, labels, out_dir, seed=None):
     """Writes symbol_{i}.png, symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image."""
     from .evaluation import record_glimpses
     os.makedirs(out_dir, exist_ok=True)
     sensor = model.sensor
-    locations, glimpses, predictions = record_glimpses(model, images)
+    locations, glimpses, predictions = record_glimpses(model, images, seed)
     starts = np.asarray(sensor.patch_start(locations.reshape(-1, 2))).reshape(*locations.shape[:2], sensor.zooms, 2)
     sizes = [sensor.patch_size * sensor.scale**k for k in range(sensor.zooms)]
     centres = sensor.image_size / 2 + locations * sensor.reach  # (N, T, 2) in pixels
