@@ -34,10 +34,10 @@ def atomic_write(path, write):
             os.remove(temp)
 
 
-def write_json(path, obj):
+def write_json(path, obj, indent=1):
     def write(temp):
         with open(temp, "w") as f:
-            json.dump(obj, f, indent=1, allow_nan=True)
+            json.dump(obj, f, indent=indent, allow_nan=True, separators=None if indent else (",", ":"))
     atomic_write(path, write)
 
 
@@ -58,7 +58,7 @@ def save_weights_json(model, path):
     """Every weight as {"weights": {path: {"shape", "values"}}} plus the model settings."""
     weights = {v.path: {"shape": list(v.shape), "values": [float(f"{x:.9g}") for x in np.ravel(v.numpy())]}
                for v in model.weights}
-    write_json(path, {"format": WEIGHTS_FORMAT, "settings": model.settings, "weights": weights})
+    write_json(path, {"format": WEIGHTS_FORMAT, "settings": model.settings, "weights": weights}, indent=None)
 
 
 def check_settings(settings, expected, path):
