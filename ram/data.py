@@ -123,10 +123,7 @@ class MnistData:
         offsets = random_offsets(len(images), canvas, seed=[self.eval_seed, split_seed]) if canvas else None
         count = len(images) if count is None else count
         ds = tf.data.Dataset.from_tensor_slices((images[:count], labels[:count], tf.range(count))).batch(EVAL_BATCH)
-        if canvas:
-            ds = ds.map(lambda x, y, i: (_to_model_input(x, canvas, tf.gather(offsets, i)), y))
-        else:
-            ds = ds.map(lambda x, y, i: (_to_model_input(x, None, None), y))
+        ds = ds.map(lambda x, y, i: (_to_model_input(x, canvas, tf.gather(offsets, i) if canvas else None), y))
         return ds.cache().prefetch(tf.data.AUTOTUNE)
 
     def validation(self):

@@ -2,7 +2,6 @@
 import json
 
 import cv2
-import keras
 import numpy as np
 import pytest
 from PIL import Image

@@ -1,6 +1,5 @@
 """End to end: the config script's main() on real MNIST, its files, and a short training that learns."""
 import json
-import os
 
 import numpy as np
 import pytest
