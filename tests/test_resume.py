@@ -75,6 +75,12 @@ def _check_results_valid(results_dir):
             json.loads(f["meta"].tobytes())
 
 
+def _epochs_recorded(results_dir):
+    """Epochs in the run's results.json (written atomically after each epoch's checkpoint)."""
+    path = results_dir / "run_0" / "results.json"
+    return len(json.loads(path.read_text())["history"]) if path.exists() else 0
+
+
 def test_sigkill_at_random_moments_then_resume_equals_uninterrupted_run(tmp_path, mnist_path):
     reference = tmp_path / "reference"
     done = _start(_args(reference, mnist_path))
@@ -88,18 +94,21 @@ def test_sigkill_at_random_moments_then_resume_equals_uninterrupted_run(tmp_path
         p = _start(None, KILL_MID_WRITE.format(root=ROOT, n=n, args=_args(killed, mnist_path)))
         assert p.wait(timeout=300) == -signal.SIGKILL
         _check_results_valid(killed)
-    # kills at random moments after this process finished an epoch: mid-epoch, between epochs, mid-write
-    ckpt = killed / "run_0" / checkpoint.NAME
+    # kills at random moments after this process finished an epoch: mid-epoch, between epochs, mid-write.
+    # The moment is a random fraction of one epoch's wall time, so the run can never finish first.
+    epoch_seconds = float(np.median(np.diff([h["elapsed_seconds"] for h in ref_doc["history"]])))
     for _ in range(3):
-        before = ckpt.stat().st_mtime_ns
+        before = _epochs_recorded(killed)
         p = _start(_args(killed, mnist_path))
         deadline = time.time() + 240
-        while ckpt.stat().st_mtime_ns == before and time.time() < deadline:
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0, 0.8))
+        while _epochs_recorded(killed) == before and p.poll() is None and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0, 1) * epoch_seconds)
         p.kill()
-        assert ckpt.exists(), "the run finished before it could be killed; raise FIELDS['epochs']"
-        assert "resuming after epoch" in p.communicate()[0]
+        out = p.communicate()[0]
+        assert p.returncode == -signal.SIGKILL, out
+        assert "resuming after epoch" in out
+        assert _epochs_recorded(killed) < FIELDS["epochs"]
         _check_results_valid(killed)
     p = _start(_args(killed, mnist_path))
     out = p.communicate(timeout=300)[0]
@@ -122,8 +131,8 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, mnist_path):
     results = tmp_path / "results"
     p = _start(_args(results, mnist_path))
     deadline = time.time() + 120
-    while not (results / "run_0" / checkpoint.NAME).exists() and time.time() < deadline:
-        time.sleep(0.2)
+    while not (results / "run_0" / checkpoint.NAME).exists() and p.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
     p.send_signal(signal.SIGINT)
     out = p.communicate(timeout=120)[0]
     assert p.returncode == 1 and "interrupted" in out and "Traceback" not in out, out
