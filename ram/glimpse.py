@@ -9,8 +9,9 @@ class GlimpseSensor(keras.layers.Layer):
 
     Locations are (x, y) in [-1, 1]^2: (0, 0) is the image centre, (-1, -1) the top-left corner,
     and +-1 lies `unit_pixels` from the centre. Zoom k covers patch * scale**k pixels; pixels
-    outside the image read as 0. Each zoom is two batched matmuls with separable averaging
-    matrices, so the whole sensor compiles under XLA.
+    outside the image read as 0. The block averages of every zoom are computed once per batch
+    (`pyramid`); each glimpse is then one gather of patch x patch values per zoom (`read`), so the
+    sensor is cheap and compiles under XLA.
     """
 
     def __init__(self, image_size, patch_size=8, zooms=1, scale=2, unit_pixels=None, **kwargs):
@@ -25,22 +26,37 @@ class GlimpseSensor(keras.layers.Layer):
         sizes = ops.convert_to_tensor([self.patch_size * self.scale**k for k in range(self.zooms)], "float32")
         return ops.floor(centre[:, None, :] - sizes[None, :, None] / 2 + 0.5)
 
-    def averaging_matrices(self, starts):
-        """(B, zooms, patch, image) matrices A with A[b, k, i, j] = 1/scale**k where image pixel j
-        falls in output pixel i of zoom k, else 0. `starts`: (B, zooms) first pixel of each patch."""
-        factors = ops.convert_to_tensor([float(self.scale**k) for k in range(self.zooms)], "float32")[None, :, None]
-        offset = ops.arange(self.image_size, dtype="float32")[None, None, :] - starts[:, :, None]  # (B, Z, image)
-        inside = (offset >= 0) & (offset < factors * self.patch_size)
-        cell = ops.floor(offset / factors)  # output pixel index of each image pixel
-        hits = ops.equal(cell[:, :, None, :], ops.arange(self.patch_size, dtype="float32")[None, None, :, None])
-        return ops.cast(hits & inside[:, :, None, :], "float32") / factors[:, :, :, None]
+    def pyramid(self, images):
+        """Per zoom k (s = scale**k), the images zero-padded by s and box-averaged over s x s blocks
+        at stride 1: entry (y + s, x + s) is the mean of the block with top-left pixel (y, x), for
+        y, x in [-s, size]. Computed once per batch; every glimpse then only gathers from it.
+        images (B, size, size) -> list over zooms of (B, n * n), n = size + s + 1."""
+        levels = []
+        for k in range(self.zooms):
+            s, n = self.scale**k, self.image_size + self.scale**k + 1
+            padded = ops.pad(images, ((0, 0), (s, s), (s, s)))  # (B, size + 2s, size + 2s)
+            rows = sum(padded[:, d:d + n, :] for d in range(s))  # (B, n, size + 2s): sums of s rows
+            boxes = sum(rows[:, :, d:d + n] for d in range(s)) / s**2  # (B, n, n)
+            levels.append(ops.reshape(boxes, (-1, n * n)))
+        return levels
+
+    def read(self, levels, locations):
+        """Glimpses at `locations` (B, 2) from `pyramid(images)`: (B, zooms, patch, patch)."""
+        starts = ops.cast(self.patch_start(locations), "int32")  # (B, Z, 2) top-left pixel (x, y)
+        glimpses = []
+        for k, level in enumerate(levels):
+            s, n = self.scale**k, self.image_size + self.scale**k + 1
+            steps = ops.arange(self.patch_size, dtype="int32") * s  # output pixel i averages block start + i*s
+            # blocks starting at or beyond -s or size lie wholly outside the image: clip them onto a zero block
+            x = ops.clip(starts[:, k, 0:1] + steps, -s, self.image_size) + s  # (B, p) column in the level
+            y = ops.clip(starts[:, k, 1:2] + steps, -s, self.image_size) + s  # (B, p) row in the level
+            index = ops.reshape(y[:, :, None] * n + x[:, None, :], (-1, self.patch_size**2))  # (B, p * p)
+            glimpses.append(ops.take_along_axis(level, index, axis=1))
+        return ops.reshape(ops.stack(glimpses, axis=1), (-1, self.zooms, self.patch_size, self.patch_size))
 
     def call(self, images, locations):
         # images (B, H, W), locations (B, 2) -> glimpses (B, zooms, patch, patch)
-        starts = self.patch_start(locations)
-        cols = self.averaging_matrices(starts[:, :, 0])  # (B, Z, p, W)
-        rows = self.averaging_matrices(starts[:, :, 1])  # (B, Z, p, H)
-        return ops.einsum("bzih,bhw,bzjw->bzij", rows, images, cols)
+        return self.read(self.pyramid(images), locations)
 
     def get_config(self):
         return {**super().get_config(), "image_size": self.image_size, "patch_size": self.patch_size,

@@ -91,8 +91,9 @@ class RecurrentAttentionModel(keras.Model):
             location = ops.zeros((batch, 2))
         state = [ops.zeros((batch, s["core_size"]))] * (2 if s["core"] == "lstm" else 1)
         locations, glimpses, log_probs, baselines = [location], [], [], []
+        levels = self.sensor.pyramid(images)  # block averages of every zoom, shared by all glimpses
         for t in range(s["glimpses"]):  # fixed length: unrolled into one XLA graph
-            glimpse = self.sensor(images, location)  # (B, Z, p, p)
+            glimpse = self.sensor.read(levels, location)  # (B, Z, p, p)
             glimpses.append(glimpse)
             g = self.glimpse_network(ops.reshape(glimpse, (batch, -1)), location)
             h, state = self.core(g, state)

@@ -63,3 +63,15 @@ def test_sensor_compiles_with_xla():
     images = np.random.default_rng(1).random((4, 60, 60)).astype(np.float32)
     locations = np.array([[0, 0], [-1, 1], [0.5, 0.25], [1, 1]], np.float32)
     np.testing.assert_allclose(fn(images, locations).numpy(), sensor(images, locations).numpy(), atol=1e-6)
+
+
+def test_sensor_scale_3_and_locations_far_outside():
+    """Another zoom scale, and locations beyond [-1, 1] whose patches leave the image entirely."""
+    rng = np.random.default_rng(2)
+    locations = [(0.2, -0.4), (1.6, 0.0), (-2.5, -2.5), (0.9, 3.0), (-1.2, 1.1)]
+    images = rng.random((len(locations), 40, 40)).astype(np.float32)
+    sensor = GlimpseSensor(40, 5, 3, 3)
+    got = sensor(tf.constant(images), tf.constant(np.array(locations, np.float32))).numpy()
+    for i, loc in enumerate(locations):
+        np.testing.assert_allclose(got[i], numpy_glimpse(images[i], loc, 5, 3, 3, 20.0), atol=1e-5, err_msg=str(loc))
+    assert np.all(got[2] == 0)  # wholly outside
