@@ -64,11 +64,49 @@ def measure_case(config_name, core, batch, seconds, repeats, mnist_path):
         model.evaluate(test, verbose=0)
         evaluation.append(len(data.x_test) / (time.perf_counter() - t))
     return {"config": config_name, "core": core, "batch_size": batch,
+            "train_mflop_per_image": train_flops_per_image(model) / 1e6,
             "train_img_s": statistics.median(train), "train_img_s_range": [min(train), max(train)],
             "eval_img_s": statistics.median(evaluation), "eval_img_s_range": [min(evaluation), max(evaluation)],
             "compile_seconds": compile_seconds, "steps_timed": calls * per_call * repeats,
             "steps_per_execution": per_call,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def train_flops_per_image(model):
+    """Multiply-add FLOPs of one training image: every weight matrix times the steps that use it,
+    forward once and backward twice (inputs and weights). The sensor's gathers and the elementwise
+    work are left out."""
+    s = model.settings
+    steps = {"glimpse_network": s["glimpses"], "core": s["glimpses"], "location_policy": s["glimpses"] - 1,
+             "baseline": s["glimpses"] - 1, "classifier": 1}
+    forward = 0
+    for layer_name, uses in steps.items():
+        layer = getattr(model, {"location_policy": "policy"}.get(layer_name, layer_name))
+        forward += sum(2 * int(v.shape[0]) * int(v.shape[1]) * uses for v in layer.trainable_variables
+                       if len(v.shape) == 2)
+    return 3 * forward
+
+
+def matmul_gflops(batch=128, inner=512, outer=1024, seconds=5):
+    """GFLOP/s of an XLA-compiled (batch x inner) @ (inner x outer) product, the size of one LSTM step."""
+    import tensorflow as tf
+    a, b = tf.random.normal((batch, inner)), tf.random.normal((inner, outer))
+    repeat = 50
+
+    @tf.function(jit_compile=True)
+    def products(a):
+        for _ in range(repeat):  # a chain, so no product can be skipped
+            a = a + tf.matmul(a, b)[:, :inner] * 1e-9
+        return a
+    products(a).numpy()
+    rates = []
+    for _ in range(5):
+        calls, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 5:
+            products(a).numpy()
+            calls += 1
+        rates.append(calls * repeat * 2 * batch * inner * outer / (time.perf_counter() - start) / 1e9)
+    return statistics.median(rates)
 
 
 def time_to_accuracy(mnist_path, max_epochs, results_dir):
@@ -107,13 +145,17 @@ def _run_case_in_subprocess(case, args):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def table(rows):
-    lines = ["| config | core | batch | train img/s (median, range) | eval img/s | compile s | peak RSS MiB |",
-             "|---|---|---|---|---|---|---|"]
+def table(rows, gflops):
+    """Markdown table; `ceiling` is the img/s if every training FLOP ran at the measured matmul rate."""
+    lines = [f"matmul (128x512 @ 512x1024, XLA): {gflops:.0f} GFLOP/s", "",
+             "| config | core | batch | train img/s (median, range) | MFLOP/img | ceiling img/s | eval img/s "
+             "| compile s | peak RSS MiB |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lo, hi = r["train_img_s_range"]
+        ceiling = gflops * 1e3 / r["train_mflop_per_image"]
         lines.append(f"| {r['config']} | {r['core']} | {r['batch_size']} | {r['train_img_s']:,.0f} ({lo:,.0f}-{hi:,.0f}) "
-                     f"| {r['eval_img_s']:,.0f} | {r['compile_seconds']:.1f} | {r['peak_rss_mib']:,.0f} |")
+                     f"| {r['train_mflop_per_image']:.1f} | {ceiling:,.0f} | {r['eval_img_s']:,.0f} | {r['compile_seconds']:.1f} | {r['peak_rss_mib']:,.0f} |")
     return "\n".join(lines)
 
 
@@ -143,7 +185,8 @@ def main(argv=None):
         if args.tiny:
             args.seconds, args.repeats = 1, 3
         report["cases"] = [_run_case_in_subprocess(case, args) for case in cases]
-        print(table(report["cases"]))
+        report["matmul_gflops"] = matmul_gflops(seconds=1 if args.tiny else 5)
+        print(table(report["cases"], report["matmul_gflops"]))
     path = args.out or os.path.join(ROOT, "bench", "results", f"{datetime.date.today().isoformat()}.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     from ram.saving import write_json

@@ -13,3 +13,14 @@ def test_tiny_benchmark_runs_and_writes_json(tmp_path, mnist_path):
     assert case["train_img_s"] > 0 and case["eval_img_s"] > 0 and case["peak_rss_mib"] > 100
     assert case["train_img_s_range"][0] <= case["train_img_s"] <= case["train_img_s_range"][1]
     assert saved["machine"]["cpu_count"] >= 1
+
+
+def test_flop_count_of_the_mnist_lstm_model():
+    import ram
+    import run_mnist
+    from bench.run import train_flops_per_image
+    model = ram.RecurrentAttentionModel(ram.make_config(run_mnist.CONFIG))
+    per_glimpse = 64 * 128 + 2 * 128 + 2 * 128 * 256 + 2 * 256 * 1024  # glimpse network, LSTM kernels
+    per_move = 256 * 128 + 128 * 2 + 256 * 1  # policy (hidden, mean) and baseline, for 5 of the 6 steps
+    macs = 6 * per_glimpse + 5 * per_move + 256 * 10
+    assert train_flops_per_image(model) == 3 * 2 * macs  # forward once, backward twice
