@@ -45,6 +45,7 @@ CONFIG = dict(
     clipvalue=None,
     batch_size=128,
     epochs=100,
+    restore_best_weights=False,  # keep the last epoch: the decayed learning rate's, not a lucky validation peak
     early_stopping_patience=20,
     test_every=10,
     mc_samples=10,

@@ -12,7 +12,8 @@ import numpy as np
 from .saving import ModelFileError, atomic_write
 
 NAME = "checkpoint.npz"
-IGNORED_FIELDS = ("runs", "verbose", "results_dir", "data_path", "epochs", "early_stopping_patience", "test_every")
+IGNORED_FIELDS = ("runs", "verbose", "results_dir", "data_path", "epochs", "early_stopping_patience", "test_every",
+                  "restore_best_weights")
 
 
 def path(run_dir):

@@ -189,7 +189,8 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
     first_epoch = len(state["history"])
     patience = config.early_stopping_patience or config.epochs
     early_stopping = ResumableEarlyStopping(restored=early, monitor="val_accuracy", mode="max",
-                                            patience=patience, restore_best_weights=True, verbose=1)
+                                            patience=patience, restore_best_weights=config.restore_best_weights,
+                                            verbose=1)
     start = time.perf_counter() - state["wall_seconds"]
     with Interrupt() as interrupt:
         recorder = EpochRecorder(config, data, run_dir, state, early_stopping, interrupt, start)
@@ -198,13 +199,14 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
             model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
                       steps_per_epoch=data.steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
                       callbacks=[early_stopping, recorder], verbose=config.verbose, shuffle=False)
-        elif early_stopping.restored and early_stopping.restored[3] is not None:
+        elif config.restore_best_weights and early_stopping.restored and early_stopping.restored[3] is not None:
             model.set_weights(early_stopping.restored[3])  # training had ended; restore the best epoch
         if interrupt.requested:
             raise KeyboardInterrupt
     state["wall_seconds"] = time.perf_counter() - start
     best = max(state["history"], key=lambda h: h.get("val_accuracy", -1))
-    test = {"best_epoch": best["epoch"], "stopped_early": len(state["history"]) < config.epochs}
+    test = {"best_epoch": best["epoch"], "stopped_early": len(state["history"]) < config.epochs,
+            "weights_epoch": best["epoch"] if config.restore_best_weights else len(state["history"])}
     # deterministic policy, one sampled path, Monte Carlo; as evaluate.py computes them (seed EVAL_SEED)
     for suffix, samples in (("", 0), ("_sampled", 1), ("_mc", config.mc_samples)):
         report = error_report(predict(model, data.test(), samples, seed=EVAL_SEED), data.y_test, config.classes)
@@ -218,7 +220,8 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
     checkpoint.remove(run_dir)
     print(f"{run_dir}: test accuracy {accuracy:.4f} (error {100 * (1 - accuracy):.2f}% +- {100 * stderr:.2f}; "
           f"one sampled path {100 * test['test_error_sampled']:.2f}%, Monte Carlo over {config.mc_samples} paths "
-          f"{100 * test['test_error_mc']:.2f}%), best epoch {best['epoch']}, {len(state['history'])} epochs, "
+          f"{100 * test['test_error_mc']:.2f}%), weights of epoch {test['weights_epoch']} (best {best['epoch']}), "
+          f"{len(state['history'])} epochs, "
           f"{state['wall_seconds'] / 60:.1f} min")
     return doc
 

@@ -63,3 +63,20 @@ def test_short_training_on_real_mnist_learns(tmp_path, mnist_path):
                                    glimpses=6, glimpse_hidden=64, location_hidden=32, glimpse_size=128,
                                    core_size=128, learning_rate=1e-3, lr_schedule="constant"))
     assert summary["test_accuracy"][0] > 0.50
+
+
+def test_restore_best_weights_keeps_best_or_last_epoch(tmp_path, mnist_path):
+    """Same seed, same training: `restore_best_weights` only decides which epoch's weights are saved."""
+    docs, weights = {}, {}
+    for restore in (True, False):
+        results = tmp_path / str(restore)
+        run_mnist.main(_args(tmp_path, mnist_path, epochs=4, train_size=512, learning_rate=0.01,
+                             restore_best_weights=restore, results_dir=str(results)))
+        docs[restore] = json.loads((results / "run_0" / "results.json").read_text())
+        weights[restore] = load_model(results / "run_0" / "weights.json").get_weights()
+    val = [h["val_accuracy"] for h in docs[True]["history"]]
+    assert [h["val_accuracy"] for h in docs[False]["history"]] == val  # the same training
+    best = int(np.argmax(val)) + 1
+    assert docs[True]["weights_epoch"] == best and docs[False]["weights_epoch"] == 4
+    same = all(np.array_equal(a, b) for a, b in zip(weights[True], weights[False]))
+    assert same == (best == 4), f"best epoch {best}, validation accuracies {val}"
