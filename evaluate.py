@@ -39,16 +39,18 @@ def load_config_module(name):
 
 
 def best_model(results_dir):
-    """model.h5 of the finished run with the highest test accuracy."""
+    """model.h5 of the finished run with the highest test accuracy, among runs that kept their model
+    (git keeps only the results .json of extra seeds)."""
     finished = []
     for file in glob.glob(os.path.join(results_dir, "run_*", "results.json")):
         with open(file) as f:
             doc = json.load(f)
-        if doc.get("finished"):
-            finished.append((doc["test_accuracy"], os.path.join(os.path.dirname(file), "model.h5")))
+        model = os.path.join(os.path.dirname(file), "model.h5")
+        if doc.get("finished") and os.path.exists(model):
+            finished.append((doc["test_accuracy"], model))
     if not finished:
-        raise FileNotFoundError(f"no finished run in {results_dir}/: train first (python <config>.py), "
-                                f"or pass the model file.")
+        raise FileNotFoundError(f"no finished run with a model.h5 in {results_dir}/: train first "
+                                f"(python <config>.py), or pass the model file.")
     return max(finished)[1]
 
 

@@ -112,3 +112,18 @@ def test_clear_errors(tmp_path, trained):
         other = tmp_path / "cfg.py"
         other.write_text(f"CONFIG = {{**{FIELDS!r}, 'results_dir': {str(tmp_path / 'empty')!r}}}\n")
         evaluate.main([str(other)])
+
+
+def test_best_model_skips_runs_without_a_model_file(tmp_path):
+    """Extra seeds ship only their results.json: the best run that kept its model.h5 is chosen."""
+    for run, accuracy, has_model in ((0, 0.98, True), (1, 0.99, False), (2, 0.97, True)):
+        run_dir = tmp_path / f"run_{run}"
+        run_dir.mkdir()
+        (run_dir / "results.json").write_text(json.dumps({"finished": True, "test_accuracy": accuracy}))
+        if has_model:
+            (run_dir / "model.h5").write_bytes(b"")
+    assert evaluate.best_model(str(tmp_path)) == str(tmp_path / "run_0" / "model.h5")
+    (tmp_path / "run_0" / "model.h5").unlink()
+    (tmp_path / "run_2" / "model.h5").unlink()
+    with pytest.raises(FileNotFoundError, match="no finished run with a model.h5"):
+        evaluate.best_model(str(tmp_path))
