@@ -108,7 +108,7 @@ def test_clear_errors(tmp_path, trained):
         evaluate.main(["run_nothing"])
     with pytest.raises(SystemExit, match="model file not found"):
         evaluate.main([str(script), str(tmp_path / "missing.h5")])
-    with pytest.raises(SystemExit, match=r"no finished run in .*empty"):
+    with pytest.raises(SystemExit, match=r"no finished run with a model.h5 in .*empty"):
         other = tmp_path / "cfg.py"
         other.write_text(f"CONFIG = {{**{FIELDS!r}, 'results_dir': {str(tmp_path / 'empty')!r}}}\n")
         evaluate.main([str(other)])
