@@ -77,11 +77,10 @@ def train_flops_per_image(model):
     forward once and backward twice (inputs and weights). The sensor's gathers and the elementwise
     work are left out."""
     s = model.settings
-    steps = {"glimpse_network": s["glimpses"], "core": s["glimpses"], "location_policy": s["glimpses"] - 1,
-             "baseline": s["glimpses"] - 1, "classifier": 1}
+    uses_per_layer = {model.glimpse_network: s["glimpses"], model.core: s["glimpses"],
+                      model.policy: s["glimpses"] - 1, model.baseline: s["glimpses"] - 1, model.classifier: 1}
     forward = 0
-    for layer_name, uses in steps.items():
-        layer = getattr(model, {"location_policy": "policy"}.get(layer_name, layer_name))
+    for layer, uses in uses_per_layer.items():
         forward += sum(2 * int(v.shape[0]) * int(v.shape[1]) * uses for v in layer.trainable_variables
                        if len(v.shape) == 2)
     return 3 * forward

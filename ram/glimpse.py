@@ -26,6 +26,10 @@ class GlimpseSensor(keras.layers.Layer):
         sizes = ops.convert_to_tensor([self.patch_size * self.scale**k for k in range(self.zooms)], "float32")
         return ops.floor(centre[:, None, :] - sizes[None, :, None] / 2 + 0.5)
 
+    def _level(self, k):
+        """Zoom k's block size s = scale**k and the side n = size + s + 1 of its pyramid level."""
+        return self.scale**k, self.image_size + self.scale**k + 1
+
     def pyramid(self, images):
         """Per zoom k (s = scale**k), the images zero-padded by s and box-averaged over s x s blocks
         at stride 1: entry (y + s, x + s) is the mean of the block with top-left pixel (y, x), for
@@ -33,7 +37,7 @@ class GlimpseSensor(keras.layers.Layer):
         images (B, size, size) -> list over zooms of (B, n * n), n = size + s + 1."""
         levels = []
         for k in range(self.zooms):
-            s, n = self.scale**k, self.image_size + self.scale**k + 1
+            s, n = self._level(k)
             padded = ops.pad(images, ((0, 0), (s, s), (s, s)))  # (B, size + 2s, size + 2s)
             rows = sum(padded[:, d:d + n, :] for d in range(s))  # (B, n, size + 2s): sums of s rows
             boxes = sum(rows[:, :, d:d + n] for d in range(s)) / s**2  # (B, n, n)
@@ -45,7 +49,7 @@ class GlimpseSensor(keras.layers.Layer):
         starts = ops.cast(self.patch_start(locations), "int32")  # (B, Z, 2) top-left pixel (x, y)
         glimpses = []
         for k, level in enumerate(levels):
-            s, n = self.scale**k, self.image_size + self.scale**k + 1
+            s, n = self._level(k)
             steps = ops.arange(self.patch_size, dtype="int32") * s  # output pixel i averages block start + i*s
             # blocks starting at or beyond -s or size lie wholly outside the image: clip them onto a zero block
             x = ops.clip(starts[:, k, 0:1] + steps, -s, self.image_size) + s  # (B, p) column in the level
