@@ -44,6 +44,7 @@ CONFIG = dict(
     clipnorm=None,
     clipvalue=None,
     batch_size=128,
+    train_paths=1,             # sampled glimpse paths per training image (the paper's M)
     epochs=150,
     restore_best_weights=False,  # keep the last epoch: the decayed learning rate's, not a lucky validation peak
     early_stopping_patience=40,

@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 
+from .config import changed_fields
 from .saving import ModelFileError, atomic_write
 
 NAME = "checkpoint.npz"
@@ -57,7 +58,7 @@ def load(run_dir, model, config):
         raise ModelFileError(f"checkpoint {file} is unreadable ({type(error).__name__}: {error}); "
                              f"delete it or pass --fresh to start the run over.") from None
     saved = meta["state"]["config"]
-    diffs = [k for k, v in config.items() if k not in IGNORED_FIELDS and saved.get(k) != v]
+    diffs = changed_fields(saved, config, IGNORED_FIELDS)
     if diffs:
         raise ModelFileError(f"checkpoint {file} was made with another config (fields {', '.join(diffs)}); "
                              f"pass --fresh to start over with this config, or set another results_dir.")

@@ -58,6 +58,7 @@ FIELDS = {
     "policy_hidden": Field(128, "units of a ReLU layer between h_t and the policy mean; 0: linear policy as in the paper", int, min=0),
     "policy_trains_core": Field(False, "let REINFORCE gradients flow from the policy into the core (the paper) instead of training the policy head alone", bool),
     "first_location": Field("random", "first glimpse in training and sampled evaluation: `random` (uniform) or `center`", str, choices=FIRST_LOCATIONS),
+    "train_paths": Field(1, "sampled glimpse paths per training image (the paper's M): each image is repeated this many times in a step, so a step trains `batch_size` x M paths", int, min=1),
     # loss
     "cross_entropy_weight": Field(1.0, "weight of the classification cross entropy", numbers.Real, min=0),
     "reinforce_weight": Field(1.0, "weight of the REINFORCE term", numbers.Real, min=0),
@@ -166,6 +167,12 @@ def _check_relations(v):
     if v["lr_schedule"] == "linear" and v["min_learning_rate"] > v["learning_rate"]:
         problems.append(f"min_learning_rate: {v['min_learning_rate']} is above learning_rate {v['learning_rate']}")
     return problems
+
+
+def changed_fields(saved, config, ignore=()):
+    """Fields (not in `ignore`) where `config` differs from a `saved` config dict; a field missing
+    from `saved` (written before that field existed) counts as its default."""
+    return [k for k, v in config.items() if k not in ignore and saved.get(k, DEFAULTS.get(k)) != v]
 
 
 def config_table():

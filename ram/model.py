@@ -3,12 +3,12 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from .config import ARCHITECTURE_FIELDS
+from .config import ARCHITECTURE_FIELDS, DEFAULTS
 from .glimpse import GlimpseNetwork, GlimpseSensor
 from .losses import gaussian_log_prob, hybrid_loss
 
 # Settings the model itself needs: its shapes plus the policy, the loss weights and the seed.
-MODEL_FIELDS = ARCHITECTURE_FIELDS + ("location_std", "policy_trains_core", "first_location",
+MODEL_FIELDS = ARCHITECTURE_FIELDS + ("location_std", "policy_trains_core", "first_location", "train_paths",
                                       "cross_entropy_weight", "reinforce_weight", "baseline_weight", "seed")
 
 
@@ -56,7 +56,8 @@ class RecurrentAttentionModel(keras.Model):
 
     def __init__(self, settings, name="ram", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.settings = {key: settings[key] for key in MODEL_FIELDS}
+        # Files saved before a field existed lack it: they were trained with its default.
+        self.settings = {key: settings.get(key, DEFAULTS[key]) for key in MODEL_FIELDS}
         s = self.settings
         self.sensor = GlimpseSensor(s["image_size"], s["patch_size"], s["zooms"], s["zoom_scale"],
                                     s["unit_pixels"], name="glimpse_sensor")
@@ -129,7 +130,10 @@ class RecurrentAttentionModel(keras.Model):
         return ops.softmax(self.glimpse_path(images, sample=sample)["logits"])
 
     def train_step(self, data):
-        images, labels = data
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        paths = self.settings["train_paths"]
+        if paths > 1:  # M paths per image: (B, H, W) -> (B * M, H, W), an image's copies adjacent
+            images, labels = ops.repeat(images, paths, axis=0), ops.repeat(labels, paths, axis=0)
         with tf.GradientTape() as tape:
             path = self.glimpse_path(images, sample=True)
             losses = self.hybrid_loss(labels, path)
@@ -143,7 +147,7 @@ class RecurrentAttentionModel(keras.Model):
                            s["cross_entropy_weight"], s["reinforce_weight"], s["baseline_weight"])
 
     def test_step(self, data):
-        images, labels = data
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         logits = self.glimpse_path(images, sample=False)["logits"]
         labels = ops.cast(labels, "int32")
         return self._track({

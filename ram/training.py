@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import checkpoint
-from .config import FIELDS, ConfigError, make_config
+from .config import FIELDS, ConfigError, changed_fields, make_config
 from .data import DataError, MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
@@ -160,10 +160,6 @@ def results_document(config, state, finished, test=None):
     return doc
 
 
-def _same_run(saved, config):
-    return all(saved.get(k) == v for k, v in config.items() if k not in NON_RESULT_FIELDS)
-
-
 def train_run(config, run_dir, data, fresh=False, overwrite=False):
     """Trains one run into `run_dir`, resuming from its checkpoint; returns its results document."""
     os.makedirs(run_dir, exist_ok=True)
@@ -171,7 +167,7 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
     if os.path.exists(results_path) and not overwrite:
         saved = read_json(results_path)
         if saved.get("finished"):
-            if not _same_run(saved["config"], config):
+            if changed_fields(saved["config"], config, NON_RESULT_FIELDS):
                 raise ModelFileError(f"{run_dir} holds a finished run of another config; pass --overwrite to "
                                      f"replace it, or set another results_dir.")
             print(f"{run_dir}: already finished (test accuracy {saved['test_accuracy']:.4f}); skipped.")

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import ram
+import ram.training
 from ram import RecurrentAttentionModel, gaussian_log_prob
 from helpers import small_config
 
@@ -72,3 +74,26 @@ def test_policy_can_train_the_core_as_in_the_paper():
     grads = _gradients(policy_trains_core=True)
     assert grads["reinforce", "core"] > 0 and grads["reinforce", "glimpse"] > 0
     assert grads["reinforce", "classifier"] == 0
+
+
+def test_m_training_paths_equal_one_path_on_the_repeated_batch():
+    """train_paths = M trains each image on M sampled paths: the same step as M = 1 on a batch
+    in which every image (and label) is repeated M times, and not the same step as M = 1 on the batch."""
+    rng = np.random.default_rng(1)
+    images = rng.random((6, 28, 28)).astype("float32")
+    labels = np.arange(6) % 10
+
+    def step(images, labels, paths):
+        model = ram.training.build_model(small_config(train_paths=paths, seed=3), steps_per_epoch=10)
+        logs = model.train_on_batch(images, labels, return_dict=True)
+        return logs, model.get_weights()
+
+    logs_m, weights_m = step(images, labels, 3)
+    logs_1, weights_1 = step(np.repeat(images, 3, axis=0), np.repeat(labels, 3), 1)
+    logs_plain, weights_plain = step(images, labels, 1)
+    for name in ("loss", "cross_entropy", "reinforce", "baseline_mse"):
+        np.testing.assert_allclose(logs_m[name], logs_1[name], rtol=1e-5, err_msg=name)
+    for a, b in zip(weights_m, weights_1):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    assert not np.isclose(logs_m["loss"], logs_plain["loss"], rtol=1e-4)
+    assert any(not np.allclose(a, b) for a, b in zip(weights_m, weights_plain))

@@ -174,3 +174,30 @@ def test_corrupt_checkpoint_and_checkpoint_of_another_config(tmp_path):
     checkpoint.save(str(tmp_path), model, early, {"config": dict(config), "history": [], "wall_seconds": 0})
     with pytest.raises(ram.saving.ModelFileError, match="another config.*location_std.*--fresh"):
         checkpoint.load(str(tmp_path), model, config.replace(location_std=0.3))
+
+
+def test_files_written_before_a_field_existed_count_it_as_its_default(tmp_path):
+    """A checkpoint, finished run or weights file from before `train_paths` existed still matches a
+    config that leaves it at its default (1), and only such a config."""
+    config = small_config()
+    model = ram.training.build_model(config, 10)
+    early = ram.training.ResumableEarlyStopping(monitor="val_accuracy")
+    early.on_train_begin()
+    old_config = {k: v for k, v in config.items() if k != "train_paths"}
+    checkpoint.save(str(tmp_path), model, early, {"config": old_config, "history": [], "wall_seconds": 0})
+    checkpoint.load(str(tmp_path), model, config)
+    with pytest.raises(ram.saving.ModelFileError, match="another config.*train_paths"):
+        checkpoint.load(str(tmp_path), model, config.replace(train_paths=2))
+    run_dir = tmp_path / "run_0"
+    run_dir.mkdir()
+    ram.saving.write_json(run_dir / "results.json", {"finished": True, "config": old_config, "test_accuracy": 0.5})
+    assert train_run(config, str(run_dir), data=None)["test_accuracy"] == 0.5  # finished: skipped
+    with pytest.raises(ram.saving.ModelFileError, match="finished run of another config"):
+        train_run(config.replace(train_paths=2), str(run_dir), data=None)
+    ram.saving.save_weights_json(model, tmp_path / "weights.json")
+    doc = json.loads((tmp_path / "weights.json").read_text())
+    del doc["settings"]["train_paths"]
+    ram.saving.write_json(tmp_path / "weights.json", doc, indent=None)
+    loaded = ram.saving.load_model(tmp_path / "weights.json", expected=config)
+    assert loaded.settings["train_paths"] == 1
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), model.get_weights()))
