@@ -169,10 +169,16 @@ def _check_relations(v):
     return problems
 
 
+def with_defaults(saved):
+    """A config dict read from a file, with the fields it lacks (added after it was written) at
+    their defaults: the values it was trained with."""
+    return {**DEFAULTS, **saved}
+
+
 def changed_fields(saved, config, ignore=()):
-    """Fields (not in `ignore`) where `config` differs from a `saved` config dict; a field missing
-    from `saved` (written before that field existed) counts as its default."""
-    return [k for k, v in config.items() if k not in ignore and saved.get(k, DEFAULTS.get(k)) != v]
+    """Fields (not in `ignore`) where `config` differs from a `saved` config dict."""
+    saved = with_defaults(saved)
+    return [k for k, v in config.items() if k not in ignore and saved[k] != v]
 
 
 def config_table():

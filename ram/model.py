@@ -3,7 +3,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from .config import ARCHITECTURE_FIELDS, DEFAULTS
+from .config import ARCHITECTURE_FIELDS, with_defaults
 from .glimpse import GlimpseNetwork, GlimpseSensor
 from .losses import gaussian_log_prob, hybrid_loss
 
@@ -56,8 +56,8 @@ class RecurrentAttentionModel(keras.Model):
 
     def __init__(self, settings, name="ram", **kwargs):
         super().__init__(name=name, **kwargs)
-        # Files saved before a field existed lack it: they were trained with its default.
-        self.settings = {key: settings.get(key, DEFAULTS[key]) for key in MODEL_FIELDS}
+        settings = with_defaults(settings)  # files saved before a field existed lack it
+        self.settings = {key: settings[key] for key in MODEL_FIELDS}
         s = self.settings
         self.sensor = GlimpseSensor(s["image_size"], s["patch_size"], s["zooms"], s["zoom_scale"],
                                     s["unit_pixels"], name="glimpse_sensor")

@@ -6,7 +6,7 @@ import h5py
 import keras
 import numpy as np
 
-from .config import ARCHITECTURE_FIELDS
+from .config import ARCHITECTURE_FIELDS, with_defaults
 from .model import LocationPolicy, RecurrentAttentionModel
 from .glimpse import GlimpseNetwork, GlimpseSensor
 
@@ -65,8 +65,9 @@ def check_settings(settings, expected, path):
     """Raises ModelFileError naming every architecture field where the file differs from `expected`."""
     if expected is None:
         return
-    diffs = [f"{key}: file has {settings.get(key)!r}, config has {expected[key]!r}"
-             for key in ARCHITECTURE_FIELDS if settings.get(key) != expected[key]]
+    settings = with_defaults(settings)
+    diffs = [f"{key}: file has {settings[key]!r}, config has {expected[key]!r}"
+             for key in ARCHITECTURE_FIELDS if settings[key] != expected[key]]
     if diffs:
         raise ModelFileError(f"{path} was trained with another config:\n  " + "\n  ".join(diffs) +
                              "\nEvaluate it with the config it was trained with, or train this config first.")

@@ -11,7 +11,7 @@ import ram
 import run_mnist
 from ram.evaluation import error_report, predict, record_glimpses
 from ram.visualize import GLIMPSE_PIXELS, IMAGE_PIXELS
-from helpers import SMALL
+from helpers import SMALL, count_wrong
 
 FIELDS = {**SMALL, "train_size": 2000, "validation_size": 500, "epochs": 1, "batch_size": 50, "glimpses": 3,
           "mc_samples": 2}
@@ -71,9 +71,7 @@ def test_reported_error_equals_an_independent_count(trained, report, mnist_path)
     model = ram.saving.load_model(evaluate.best_model(str(results)))
     data = ram.MnistData(config)
     model.reseed(0)  # evaluate.py's default seed (random first glimpses)
-    wrong = 0
-    for images, labels in data.test():
-        wrong += int(np.sum(np.argmax(model(images).numpy(), axis=1) != labels.numpy()))
+    wrong = count_wrong(model, data.test())
     assert report["deterministic"]["wrong"] == wrong
     assert report["deterministic"]["error"] == pytest.approx(wrong / 10000)
     saved = json.loads((results / "run_0" / "results.json").read_text())

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import ram
 import ram.training
 from ram import RecurrentAttentionModel, gaussian_log_prob
 from helpers import small_config
