@@ -33,4 +33,24 @@ def test_summary_is_the_summary_of_the_shipped_runs(folder):
         if not os.path.exists(path):
             break
         runs.append(read_json(path))
-    assert read_json(os.path.join(ROOT, folder, "summary.json")) == pytest.approx(summarize(runs))
+    assert_same_summary(read_json(os.path.join(ROOT, folder, "summary.json")), summarize(runs))
+
+
+def assert_same_summary(shipped, expected):
+    """Key by key: the same keys, numbers (alone or in lists) equal to 1e-9 relative, the rest equal."""
+    assert sorted(shipped) == sorted(expected)
+    for key, value in expected.items():
+        if isinstance(value, (list, float)):
+            assert shipped[key] == pytest.approx(value, rel=1e-9), key
+        else:
+            assert shipped[key] == value, key
+
+
+def test_summary_comparison_catches_a_changed_number():
+    runs = [{"wall_seconds": 10.0, "epochs_trained": 3, "test_accuracy": 0.99, "test_error": 0.01},
+            {"wall_seconds": 12.0, "epochs_trained": 3, "test_accuracy": 0.98, "test_error": 0.02}]
+    summary = summarize(runs)
+    assert_same_summary(summary, summarize(runs))
+    for key, broken in (("test_error_mean", 0.0151), ("wall_seconds", [10.0, 12.5]), ("runs", 3)):
+        with pytest.raises(AssertionError):
+            assert_same_summary({**summary, key: broken}, summary)
