@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import checkpoint
-from .config import FIELDS, ConfigError, changed_fields, make_config
+from .config import FIELDS, ConfigError, changed_fields, make_config, with_defaults
 from .data import DataError, MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
@@ -167,9 +167,12 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
     if os.path.exists(results_path) and not overwrite:
         saved = read_json(results_path)
         if saved.get("finished"):
-            if changed_fields(saved["config"], config, NON_RESULT_FIELDS):
-                raise ModelFileError(f"{run_dir} holds a finished run of another config; pass --overwrite to "
-                                     f"replace it, or set another results_dir.")
+            diffs = changed_fields(saved["config"], config, NON_RESULT_FIELDS)
+            if diffs:
+                saved_config = with_defaults(saved["config"])
+                fields = ", ".join(f"{k} {saved_config[k]!r} there, {config[k]!r} here" for k in diffs)
+                raise ModelFileError(f"{run_dir} holds a finished run of another config ({fields}); set another "
+                                     f"results_dir (--results-dir DIR), or pass --overwrite to replace it.")
             print(f"{run_dir}: already finished (test accuracy {saved['test_accuracy']:.4f}); skipped.")
             return saved
     if overwrite or fresh:
@@ -270,13 +273,26 @@ def main(config_overrides, argv=None):
         sys.exit(f"error: {error}")
     except KeyboardInterrupt:
         sys.exit("interrupted: every finished epoch is checkpointed; run the same command to resume.")
-    summary = summarize(results)
+    summary = summarize(finished_runs(config.results_dir, config))
     write_json(os.path.join(config.results_dir, "summary.json"), summary)
-    print(f"{len(results)} run(s), mean +- std over runs: test error {100 * summary['test_error_mean']:.2f}% "
+    print(f"{summary['runs']} finished run(s) in {config.results_dir}, mean +- std over runs: test error {100 * summary['test_error_mean']:.2f}% "
           f"+- {100 * summary['test_error_std']:.2f} (deterministic policy), "
           f"{100 * summary['test_error_sampled_mean']:.2f}% (one sampled path), "
           f"{100 * summary['test_error_mc_mean']:.2f}% (Monte Carlo, {config.mc_samples} paths)")
     return summary
+
+
+def finished_runs(results_dir, config):
+    """Results of every finished run_<i> in `results_dir` trained with `config` (any seed), by i."""
+    runs = []
+    names = [n for n in os.listdir(results_dir) if n.startswith("run_") and n[4:].isdigit()]
+    for name in sorted(names, key=lambda n: int(n[4:])):
+        path = os.path.join(results_dir, name, "results.json")
+        if os.path.exists(path):
+            doc = read_json(path)
+            if doc.get("finished") and not changed_fields(doc["config"], config, NON_RESULT_FIELDS + ("seed",)):
+                runs.append(doc)
+    return runs
 
 
 def summarize(results):

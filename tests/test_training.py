@@ -43,6 +43,9 @@ def test_main_writes_every_promised_file(tmp_path, mnist_path, capsys):
     again = run_mnist.main(_args(tmp_path, mnist_path, runs=2, jit_compile=True))
     assert again == summary
     assert "already finished" in capsys.readouterr().out
+    # fewer runs asked for (the config script's runs=1): the summary still covers every finished run
+    fewer = run_mnist.main(_args(tmp_path, mnist_path, runs=1, jit_compile=True))
+    assert fewer == summary and json.loads((results / "summary.json").read_text()) == summary
 
 
 def test_finished_run_of_another_config_is_not_overwritten(tmp_path, mnist_path):
