@@ -4,3 +4,4 @@ from .data import DataError, MnistData, load_mnist
 from .glimpse import GlimpseNetwork, GlimpseSensor
 from .losses import gaussian_log_prob, hybrid_loss
 from .model import LocationPolicy, RecurrentAttentionModel
+from .saving import ModelFileError, load_model, save_model

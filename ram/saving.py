@@ -1,5 +1,6 @@
 """Atomic files, and the model as `.h5` (Keras HDF5) and `.json` (every weight by path)."""
 import json
+import logging
 import os
 
 import h5py
@@ -12,6 +13,9 @@ from .glimpse import GlimpseNetwork, GlimpseSensor
 
 WEIGHTS_FORMAT = "ram-weights-1"
 CUSTOM_OBJECTS = {cls.__name__: cls for cls in (RecurrentAttentionModel, GlimpseSensor, GlimpseNetwork, LocationPolicy)}
+# Keras's HDF5 loader looks classes up by their plain names: registering those too lets
+# `keras.models.load_model("model.h5")` load our files after `import ram`.
+keras.saving.get_custom_objects().update(CUSTOM_OBJECTS)
 
 
 class ModelFileError(ValueError):
@@ -49,9 +53,24 @@ def read_json(path):
         raise ModelFileError(f"{path} is not valid JSON ({error}); it may be truncated.") from None
 
 
+class _NoLegacyFormatWarning(logging.Filter):
+    """Drops Keras's "HDF5 is legacy" warning: this code saves `.h5` on purpose (and loads `.keras` too)."""
+
+    def filter(self, record):
+        return "considered legacy" not in record.getMessage()
+
+
 def save_model(model, path):
-    """The whole model (config + weights) as Keras HDF5, without optimizer state."""
-    atomic_write(path, lambda temp: model.save(temp, include_optimizer=False))
+    """The whole model (config + weights) as Keras HDF5 (`.h5`) or Keras's native `.keras`, without
+    optimizer state."""
+    path = os.fspath(path)
+    quiet = _NoLegacyFormatWarning()
+    logging.getLogger("absl").addFilter(quiet)
+    try:
+        options = {"include_optimizer": False} if path.endswith(".h5") else {}  # a .keras file has no such option
+        atomic_write(path, lambda temp: model.save(temp, **options))
+    finally:
+        logging.getLogger("absl").removeFilter(quiet)
 
 
 def save_weights_json(model, path):
@@ -86,7 +105,7 @@ def _read_h5_settings(path):
 
 
 def load_model(path, expected=None):
-    """Loads a `.h5` model or a `.json` weights file into a fresh model.
+    """Loads a `.h5` or `.keras` model or a `.json` weights file into a fresh model.
 
     `expected`: a config whose architecture the file must match (else ModelFileError).
     """
@@ -99,6 +118,13 @@ def load_model(path, expected=None):
             return keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS, compile=False)
         except (OSError, ValueError, KeyError) as error:
             raise ModelFileError(f"{path} could not be loaded ({type(error).__name__}: {error}).") from None
+    if path.endswith(".keras"):
+        try:
+            model = keras.models.load_model(path, compile=False)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ModelFileError(f"{path} could not be loaded ({type(error).__name__}: {error}).") from None
+        check_settings(model.settings, expected, path)
+        return model
     if path.endswith(".json"):
         data = read_json(path)
         if not isinstance(data, dict) or data.get("format") != WEIGHTS_FORMAT:
@@ -107,7 +133,7 @@ def load_model(path, expected=None):
         model = RecurrentAttentionModel(data["settings"])
         load_weights_json(model, data["weights"], path)
         return model
-    raise ModelFileError(f"{path}: expected a .h5 model or a .json weights file")
+    raise ModelFileError(f"{path}: expected a .h5 or .keras model or a .json weights file")
 
 
 def load_weights_json(model, weights, path):

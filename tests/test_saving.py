@@ -1,5 +1,6 @@
 """Model files: .h5 and .json round trips, and clear errors for bad files."""
 import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -8,6 +9,8 @@ import tensorflow as tf
 import ram
 from ram.saving import ModelFileError, load_model, save_model, save_weights_json, write_json
 from helpers import small_config
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +25,10 @@ def model():
 IMAGES = tf.constant(np.random.default_rng(1).random((8, 28, 28)), tf.float32)
 
 
-@pytest.mark.parametrize("name", ["model.h5", "weights.json"])
+@pytest.mark.parametrize("name", ["model.h5", "model.keras", "weights.json"])
 def test_round_trip_gives_identical_predictions(model, tmp_path, name):
     path = tmp_path / name
-    (save_model if name.endswith(".h5") else save_weights_json)(model, path)
+    (save_weights_json if name.endswith(".json") else save_model)(model, path)
     loaded = load_model(path, expected=small_config(core="rnn"))
     for m in (model, loaded):
         m.reseed(5)
@@ -75,3 +78,26 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
         write_json(path, {"bad": object()})
     assert json.loads(path.read_text()) == {"epoch": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_plain_keras_loads_the_shipped_model(tmp_path, suffix, caplog):
+    """After `import ram`, Keras itself loads our files, and predicts what ram.saving.load_model does."""
+    import keras
+    shipped = ROOT / "MNIST_Results" / "run_0" / "model.h5"
+    ours = load_model(shipped)
+    path = shipped
+    if suffix == ".keras":  # Keras 3's native format round-trips too
+        path = tmp_path / "model.keras"
+        ours.save(path)
+    plain = keras.models.load_model(path, compile=False)
+    assert type(plain) is ram.RecurrentAttentionModel
+    images = tf.constant(np.random.default_rng(2).random((16, 28, 28)), tf.float32)
+    for m in (ours, plain):
+        m.reseed(7)
+    np.testing.assert_array_equal(plain(images).numpy(), ours(images).numpy())
+
+
+def test_saving_h5_does_not_warn_about_the_legacy_format(model, tmp_path, caplog):
+    save_model(model, tmp_path / "model.h5")
+    assert "legacy" not in caplog.text
