@@ -10,6 +10,8 @@ CONFIG = dict(
     train_size=None,           # None: all 55,000 images left after validation
     validation_size=5000,
     eval_seed=1234,           # fixes the translations of the validation and test sets
+    distractors=0,             # cluttered_mnist only
+    distractor_size=8,         # cluttered_mnist only
     # glimpse sensor
     glimpses=6,
     patch_size=8,

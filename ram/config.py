@@ -24,7 +24,7 @@ class Field:
     optional: bool = False            # None allowed
 
 
-DATASETS = ("mnist", "translated_mnist")
+DATASETS = ("mnist", "translated_mnist", "cluttered_mnist")
 CORES = ("lstm", "rnn")
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
 SCHEDULES = ("constant", "linear", "exponential")
@@ -33,8 +33,10 @@ FIRST_LOCATIONS = ("random", "center")
 
 FIELDS = {
     # data
-    "dataset": Field("mnist", "`mnist` (28x28) or `translated_mnist` (digit pasted into a larger black canvas)", str, choices=DATASETS),
-    "image_size": Field(28, "side of the model's input in pixels: 28 for `mnist`, the canvas side for `translated_mnist`", int, min=1),
+    "dataset": Field("mnist", "`mnist` (28x28), `translated_mnist` (digit pasted into a larger black canvas) or `cluttered_mnist` (the same, over pieces of other digits)", str, choices=DATASETS),
+    "image_size": Field(28, "side of the model's input in pixels: 28 for `mnist`, the canvas side for `translated_mnist` and `cluttered_mnist`", int, min=1),
+    "distractors": Field(0, "`cluttered_mnist`: pieces of clutter per canvas, each cut from a random digit of the same split", int, min=0),
+    "distractor_size": Field(8, "`cluttered_mnist`: side of each piece of clutter in pixels", int, min=1, max=28),
     "data_path": Field(None, "local MNIST `.npz` (Keras layout); None: `--data`, then `$RAM_MNIST`, then Keras's download", str, optional=True),
     "train_size": Field(None, "use only the first N training images (quick tries, tests); None: all that remain after validation", int, min=1, optional=True),
     "validation_size": Field(5000, "training images held out for validation (early stopping)", int, min=1),
@@ -158,8 +160,8 @@ def _check_relations(v):
     problems = []
     if v["dataset"] == "mnist" and v["image_size"] != 28:
         problems.append(f"image_size: `mnist` images are 28x28, got {v['image_size']}; use dataset `translated_mnist` for a larger canvas")
-    if v["dataset"] == "translated_mnist" and v["image_size"] < 28:
-        problems.append(f"image_size: the `translated_mnist` canvas must hold a 28x28 digit, got {v['image_size']}")
+    if v["dataset"] != "mnist" and v["image_size"] < 28:
+        problems.append(f"image_size: the `{v['dataset']}` canvas must hold a 28x28 digit, got {v['image_size']}")
     if v["patch_size"] > v["image_size"]:
         problems.append(f"patch_size: {v['patch_size']} is larger than the image ({v['image_size']})")
     if v["validation_size"] >= 60000:

@@ -1,4 +1,4 @@
-"""MNIST and translated MNIST as tf.data pipelines.
+"""MNIST, translated MNIST and cluttered MNIST as tf.data pipelines.
 
 Training data for epoch `e` depends only on (seed, e): shuffling and translations use stateless
 random ops, so a run resumed at epoch `e` sees exactly the batches an uninterrupted run would.
@@ -66,10 +66,41 @@ def place_digits(digits, offsets, canvas):
     return tf.einsum("bic,bij,bjd->bcd", rows, digits, cols)
 
 
-def _to_model_input(images, canvas, offsets):
-    """uint8 digits (B, 28, 28) -> float32 in [0, 1], translated into the canvas if one is given."""
+def clutter_draws(count, canvas, distractors, size, pool_size, seed):
+    """Random choices for `count` cluttered canvases, each (count, distractors, ...) int32: the pool
+    image each piece is cut from, the piece's top-left pixel in that image and on the canvas."""
+    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 3)
+    shape = (count, distractors)
+    return {"source": tf.random.stateless_uniform(shape, seeds[0], maxval=pool_size, dtype=tf.int32),
+            "crop": tf.random.stateless_uniform(shape + (2,), seeds[1], maxval=28 - size + 1, dtype=tf.int32),
+            "spot": tf.random.stateless_uniform(shape + (2,), seeds[2], maxval=canvas - size + 1, dtype=tf.int32)}
+
+
+def render_clutter(pool, draws, canvas, size):
+    """Black canvases (B, canvas, canvas) with every drawn size x size piece of `pool` (N, 28, 28)
+    uint8 added. Unclipped: pixels are >= 0, so clipping the sum to 1 once, after the digit is added,
+    equals clipping after each addition."""
+    batch, pieces = tf.shape(draws["source"])[0], draws["source"].shape[1]
+    block = tf.range(size)
+    images = tf.gather(pool, draws["source"])  # (B, D, 28, 28)
+    crop, spot = draws["crop"], draws["spot"]  # (B, D, 2) top-left (row, col)
+    piece = tf.gather(images, crop[..., :1] + block, axis=2, batch_dims=2)  # (B, D, size, 28): the rows
+    piece = tf.gather(piece, crop[..., 1:] + block, axis=3, batch_dims=2)  # (B, D, size, size)
+    shape = (batch, pieces, size, size)
+    index = tf.stack([tf.broadcast_to(tf.range(batch)[:, None, None, None], shape),  # image
+                      tf.broadcast_to((spot[..., :1] + block)[..., :, None], shape),  # canvas row
+                      tf.broadcast_to((spot[..., 1:] + block)[..., None, :], shape)], axis=-1)  # canvas column
+    return tf.scatter_nd(index, tf.cast(piece, tf.float32) / 255.0, (batch, canvas, canvas))  # sums overlaps
+
+
+def _to_model_input(images, canvas, offsets, clutter=None):
+    """uint8 digits (B, 28, 28) -> float32 in [0, 1], translated into the canvas if one is given,
+    added onto `clutter` (B, canvas, canvas) and the sum clipped to 1 if that is given."""
     images = tf.cast(images, tf.float32) / 255.0
-    return images if canvas is None else place_digits(images, offsets, canvas)
+    if canvas is None:
+        return images
+    placed = place_digits(images, offsets, canvas)
+    return placed if clutter is None else tf.minimum(clutter + placed, 1.0)
 
 
 def random_offsets(count, canvas, seed):
@@ -87,7 +118,9 @@ class MnistData:
         self.x_train, self.y_train = x_train[:n_train], y_train[:n_train].astype(np.int32)
         self.x_val, self.y_val = x_train[-n_val:], y_train[-n_val:].astype(np.int32)
         self.x_test, self.y_test = x_test, y_test.astype(np.int32)
-        self.canvas = config.image_size if config.dataset == "translated_mnist" else None
+        self.canvas = None if config.dataset == "mnist" else config.image_size
+        self.distractors = config.distractors if config.dataset == "cluttered_mnist" else 0
+        self.distractor_size = config.distractor_size
         self.batch_size = config.batch_size
         self.eval_seed = config.eval_seed
         if self.batch_size > len(self.x_train):
@@ -111,20 +144,37 @@ class MnistData:
 
         def make_batch(index, step):
             offsets = random_offsets(batch, canvas, seed=tf.stack([tf.cast(seed, tf.int64) + 1, step])) if canvas else None
-            return _to_model_input(tf.gather(images, index), canvas, offsets), tf.gather(labels, index)
+            clutter = None
+            if self.distractors:  # training images clutter training images
+                draws = self._clutter_draws(batch, len(self.x_train), tf.stack([tf.cast(seed, tf.int64) + 2, step]))
+                clutter = render_clutter(images, draws, canvas, self.distractor_size)
+            return _to_model_input(tf.gather(images, index), canvas, offsets, clutter), tf.gather(labels, index)
 
         ds = tf.data.Dataset.range(first_epoch, 2**31).flat_map(epoch)
         return ds.map(make_batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
+    def _clutter_draws(self, count, pool_size, seed):
+        return clutter_draws(count, self.canvas, self.distractors, self.distractor_size, pool_size, seed)
+
     def _fixed(self, images, labels, split_seed, count=None):
-        """Fixed dataset for evaluation (the first `count` images); translations drawn once from
-        (eval_seed, split), the same whatever `count` is."""
+        """Fixed dataset for evaluation (the first `count` images); translations (and clutter, cut from
+        the same split's images) drawn once from (eval_seed, split), the same whatever `count` is."""
         canvas = self.canvas
         offsets = random_offsets(len(images), canvas, seed=[self.eval_seed, split_seed]) if canvas else None
+        draws, pool = None, None
+        if self.distractors:  # clutter cut from this split's own images
+            draws = self._clutter_draws(len(images), len(images), [self.eval_seed, 100 + split_seed])
+            pool = tf.constant(images)
+
+        def make_batch(x, y, i):
+            clutter = None
+            if draws:
+                clutter = render_clutter(pool, {k: tf.gather(v, i) for k, v in draws.items()}, canvas, self.distractor_size)
+            return _to_model_input(x, canvas, tf.gather(offsets, i) if canvas else None, clutter), y
+
         count = len(images) if count is None else count
         ds = tf.data.Dataset.from_tensor_slices((images[:count], labels[:count], tf.range(count))).batch(EVAL_BATCH)
-        ds = ds.map(lambda x, y, i: (_to_model_input(x, canvas, tf.gather(offsets, i) if canvas else None), y))
-        return ds.cache().prefetch(tf.data.AUTOTUNE)
+        return ds.map(make_batch).cache().prefetch(tf.data.AUTOTUNE)
 
     def validation(self):
         return self._fixed(self.x_val, self.y_val, split_seed=1)

@@ -4,17 +4,22 @@ import pytest
 import ram
 from ram.config import FIELDS, ConfigError, make_config
 import run_mnist
+import run_cluttered_mnist
+import run_cluttered_mnist_100
 import run_translated_mnist
+
+SCRIPTS = (run_mnist, run_translated_mnist, run_cluttered_mnist, run_cluttered_mnist_100)
 
 
 def test_config_scripts_are_valid_and_list_every_field():
-    for script in (run_mnist, run_translated_mnist):
+    for script in SCRIPTS:
         assert set(script.CONFIG) == set(FIELDS)
         make_config(script.CONFIG)
 
 
 def test_config_scripts_differ_only_in_values():
-    assert list(run_mnist.CONFIG) == list(run_translated_mnist.CONFIG)
+    for script in SCRIPTS[1:]:
+        assert list(script.CONFIG) == list(run_mnist.CONFIG)
 
 
 def test_unknown_field_suggests_the_closest_name():
@@ -38,6 +43,8 @@ def test_unknown_field_suggests_the_closest_name():
     ("core", "gru", "core: 'gru' is not one of 'lstm', 'rnn'"),
     ("lr_schedule", "cosine", "lr_schedule: 'cosine' is not one of 'constant', 'linear', 'exponential'"),
     ("image_size", 60, "image_size: `mnist` images are 28x28"),
+    ("distractor_size", 29, "distractor_size: 29 is above the maximum 28"),
+    ("distractors", -1, "distractors: -1 is below the minimum 0"),
     ("momentum", 1.5, "momentum: 1.5 is above the maximum 1"),
     ("jit_compile", "yes", "jit_compile: expected bool, got str 'yes'"),
 ])

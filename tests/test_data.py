@@ -1,10 +1,10 @@
-"""MNIST loading, translated MNIST and the deterministic training stream."""
+"""MNIST loading, translated and cluttered MNIST, and the deterministic training stream."""
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import ram
-from ram.data import DataError, load_mnist, place_digits, random_offsets
+from ram.data import DataError, clutter_draws, load_mnist, place_digits, random_offsets
 from helpers import small_config
 
 
@@ -59,6 +59,54 @@ def test_training_stream_is_a_function_of_seed_and_epoch(translated):
     np.testing.assert_array_equal(full[2 * steps], resumed[0])
     other_epoch = full[steps]  # translations and order are drawn anew every epoch
     assert not np.array_equal(full[0], other_epoch)
+
+
+@pytest.fixture(scope="module")
+def cluttered(mnist_path):
+    config = small_config(dataset="cluttered_mnist", image_size=60, distractors=4, patch_size=12, zooms=3,
+                          batch_size=64, train_size=2048, validation_size=1000)
+    return ram.MnistData(config, mnist_path)
+
+
+def numpy_clutter(digit, offset, pool, sources, crops, spots, canvas=60, size=8):
+    """The paper's recipe, written plainly: pieces added one by one, clipped after each, then the digit."""
+    image = np.zeros((canvas, canvas), np.float32)
+    for source, (cr, cc), (sr, sc) in zip(sources, crops, spots):
+        image[sr:sr + size, sc:sc + size] += pool[source, cr:cr + size, cc:cc + size] / np.float32(255)
+        image = np.minimum(image, 1)
+    r, c = offset
+    image[r:r + 28, c:c + 28] += digit / np.float32(255)
+    return np.minimum(image, 1)
+
+
+def test_cluttered_test_set_is_the_recipe_with_clutter_from_test_images(cluttered):
+    images, labels = cluttered.test_arrays(100)
+    np.testing.assert_array_equal(labels, cluttered.y_test[:100])
+    n = len(cluttered.x_test)
+    offsets = random_offsets(n, 60, seed=[cluttered.eval_seed, 2]).numpy()
+    draws = {k: v.numpy() for k, v in clutter_draws(n, 60, 4, 8, n, [cluttered.eval_seed, 102]).items()}
+    for i, image in enumerate(images):
+        expected = numpy_clutter(cluttered.x_test[i], offsets[i], cluttered.x_test, draws["source"][i],
+                                 draws["crop"][i], draws["spot"][i])
+        np.testing.assert_allclose(image, expected, atol=1e-6)
+    assert (draws["source"] < n).all() and draws["source"].max() > 0.9 * n  # drawn over the whole split
+    clutter_pixels = [np.count_nonzero(img) - np.count_nonzero(d) for img, d in zip(images, cluttered.x_test)]
+    assert np.mean(clutter_pixels) > 40  # four 8x8 pieces of strokes: clutter is there
+
+
+def test_cluttered_training_stream_is_a_function_of_seed_and_epoch(cluttered):
+    steps = cluttered.steps_per_epoch
+    full = [x.numpy() for x, _ in cluttered.train(seed=5).take(steps + 1)]
+    resumed = [x.numpy() for x, _ in cluttered.train(seed=5, first_epoch=1).take(1)]
+    np.testing.assert_array_equal(full[steps], resumed[0])
+    assert full[0].max() <= 1 and full[0].min() >= 0
+
+
+def test_without_distractors_cluttered_is_translated(mnist_path, translated):
+    config = small_config(dataset="cluttered_mnist", distractors=0, image_size=60, patch_size=12, zooms=3,
+                          batch_size=64, train_size=2048, validation_size=1000)
+    plain = ram.MnistData(config, mnist_path)
+    np.testing.assert_array_equal(plain.test_arrays(50)[0], translated.test_arrays(50)[0])
 
 
 def test_every_training_image_once_per_epoch(mnist_path):

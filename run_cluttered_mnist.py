@@ -1,0 +1,70 @@
+"""Config: RAM on cluttered MNIST 60x60, 4 pieces of clutter (8 glimpses of 12x12, 3 zooms). Edit the values, or
+override any of them on the command line: `python run_cluttered_mnist.py --epochs 1 --runs 1`. Every field: README.md."""
+import ram.training
+
+CONFIG = dict(
+    # data
+    dataset="cluttered_mnist",
+    image_size=60,
+    data_path=None,            # or a local mnist.npz; also --data PATH or RAM_MNIST=PATH
+    train_size=None,           # None: all 55,000 images left after validation
+    validation_size=5000,
+    eval_seed=1234,           # fixes the translations and clutter of the validation and test sets
+    distractors=4,             # 8x8 pieces of other digits of the same split, as in the paper
+    distractor_size=8,
+    # glimpse sensor
+    glimpses=8,
+    patch_size=12,
+    zooms=3,
+    zoom_scale=2,
+    unit_pixels=None,          # None: +-1 reaches the image edge
+    # network
+    glimpse_hidden=128,
+    location_hidden=128,
+    glimpse_size=256,
+    core="lstm",
+    core_size=256,
+    classes=10,
+    # location policy
+    location_std=0.22,         # as translated MNIST (docs/tuning.md, T7)
+    location_mean="tanh",
+    policy_hidden=128,
+    policy_trains_core=False,
+    first_location="random",
+    # loss
+    cross_entropy_weight=1.0,
+    reinforce_weight=1.0,
+    baseline_weight=1.0,
+    # optimization
+    optimizer="adam",
+    learning_rate=1e-3,
+    momentum=0.9,
+    lr_schedule="linear",
+    min_learning_rate=1e-5,
+    decay_epochs=100,
+    decay_rate=0.97,
+    clipnorm=None,
+    clipvalue=None,
+    batch_size=128,
+    train_paths=1,             # sampled glimpse paths per training image (the paper's M)
+    epochs=100,
+    restore_best_weights=False,  # keep the last epoch: the decayed learning rate's, not a lucky validation peak
+    early_stopping_patience=20,
+    test_every=10,
+    mc_samples=10,
+    jit_compile=True,
+    steps_per_execution=8,
+    # runs and output
+    seed=0,
+    runs=1,
+    results_dir="MNIST_cluttered_Results",
+    verbose=2,
+)
+
+
+def main(argv=None):
+    return ram.training.main(CONFIG, argv)
+
+
+if __name__ == "__main__":
+    main()
