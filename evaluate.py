@@ -3,9 +3,10 @@
     python evaluate.py run_mnist                       # best finished run of that config
     python evaluate.py run_translated_mnist.py path/to/model.h5 --images 5 --samples 20
 
-Prints the test error (deterministic policy and Monte Carlo over sampled glimpse paths) and the
-error of each class; writes glimpse pictures to <results_dir>/Images/ and the accuracy plot to
-<results_dir>/MNIST_accuracy.png.
+Prints the test error (deterministic policy, one sampled glimpse path, Monte Carlo over sampled
+paths) and the error of each class; writes glimpse pictures to <folder>/Images/ and the accuracy plot
+of the folder's runs to <folder>/MNIST_accuracy.png, where <folder> is the results folder the model
+file lies in (`--out DIR` to choose another).
 """
 import argparse
 import glob
@@ -63,7 +64,18 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of random first glimpses and sampled paths (default 0, as training's final test)")
     parser.add_argument("--data", help="local mnist.npz (Keras layout)")
+    parser.add_argument("--out", help="folder for Images/ and the accuracy plot (default: the model's results "
+                                      "folder, the one holding its run_<i>/)")
     return parser.parse_args(argv)
+
+
+def output_folder(model_path):
+    """Where a model's pictures go: the results folder of `<folder>/run_<i>/model.h5`, else the
+    model file's own folder."""
+    run_dir = os.path.dirname(os.path.abspath(model_path))
+    if os.path.basename(run_dir).startswith("run_"):
+        return os.path.dirname(run_dir)
+    return run_dir
 
 
 def main(argv=None):
@@ -83,22 +95,22 @@ def main(argv=None):
         sys.exit(f"error: {error}")
     print(f"model: {model_path}")
     test = data.test()
-    reports = {"deterministic": error_report(predict(model, test, seed=args.seed), data.y_test, config.classes),
-               f"monte_carlo_{samples}": error_report(predict(model, test, samples, seed=args.seed),
-                                                      data.y_test, config.classes)}
-    for name, r in reports.items():
-        print(f"test error ({name.replace('_', ' ')}): {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
-              f"({r['wrong']} of {r['count']} wrong)")
+    reports = {}
+    for name, paths in (("deterministic", 0), ("one sampled path", 1), (f"Monte Carlo over {samples} paths", samples)):
+        r = reports[name] = error_report(predict(model, test, paths, seed=args.seed), data.y_test, config.classes)
+        print(f"test error ({name}): {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
+              f"({r['wrong']} of {r['count']} wrong)", flush=True)
     per_class = reports["deterministic"]["per_class_error"]
     print("per-class error (deterministic): " + ", ".join(f"{c}: {100 * e:.1f}%" for c, e in enumerate(per_class)))
-    out_dir = os.path.join(config.results_dir, "Images")
+    folder = args.out or output_folder(model_path)
+    out_dir = os.path.join(folder, "Images")
     if args.images > 0:
         images, labels = data.test_arrays(args.images)
         render_examples(model, images, labels, out_dir, seed=args.seed)
         print(f"glimpse pictures of {args.images} test images: {out_dir}/")
-    if glob.glob(os.path.join(config.results_dir, "run_*", "results.json")):
-        plot_path = os.path.join(config.results_dir, "MNIST_accuracy.png")
-        plot_accuracy(config.results_dir, plot_path)
+    if glob.glob(os.path.join(folder, "run_*", "results.json")):
+        plot_path = os.path.join(folder, "MNIST_accuracy.png")
+        plot_accuracy(folder, plot_path)
         print(f"accuracy plot: {plot_path}")
     return reports
 

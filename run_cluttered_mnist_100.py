@@ -43,6 +43,7 @@ CONFIG = dict(
     min_learning_rate=1e-5,
     decay_epochs=100,
     decay_rate=0.97,
+    ema_momentum=None,         # or e.g. 0.999: test and save a moving average of the weights
     clipnorm=None,
     clipvalue=None,
     batch_size=128,

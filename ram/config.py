@@ -73,6 +73,7 @@ FIELDS = {
     "min_learning_rate": Field(1e-5, "final learning rate of the `linear` schedule", numbers.Real, min=0),
     "decay_epochs": Field(100, "epochs of the `linear` decay", int, min=1),
     "decay_rate": Field(0.97, "per-epoch factor of the `exponential` schedule", numbers.Real, greater_than=0, max=1),
+    "ema_momentum": Field(None, "keep an exponential moving average of the weights with this momentum (Keras's `use_ema`), used for the per-epoch test and the saved model; None: off", numbers.Real, greater_than=0, max=0.99999, optional=True),
     "clipnorm": Field(None, "clip each gradient to this norm; None: off", numbers.Real, greater_than=0, optional=True),
     "clipvalue": Field(None, "clip each gradient element to +-this; None: off", numbers.Real, greater_than=0, optional=True),
     "batch_size": Field(128, "images per training step", int, min=1),

@@ -5,6 +5,7 @@ checkpoint.npz (everything needed to resume after a kill, rewritten atomically e
 """
 import argparse
 import ast
+import contextlib
 import math
 import os
 import signal
@@ -41,14 +42,16 @@ def learning_rate_schedule(config, steps_per_epoch):
 
 def make_optimizer(config, steps_per_epoch):
     lr = learning_rate_schedule(config, steps_per_epoch)
-    clip = {"clipnorm": config.clipnorm, "clipvalue": config.clipvalue}
+    options = {"clipnorm": config.clipnorm, "clipvalue": config.clipvalue}
+    if config.ema_momentum is not None:
+        options.update(use_ema=True, ema_momentum=config.ema_momentum)
     if config.optimizer == "sgd":
-        return keras.optimizers.SGD(lr, momentum=config.momentum, **clip)
+        return keras.optimizers.SGD(lr, momentum=config.momentum, **options)
     if config.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(lr, momentum=config.momentum, **clip)
+        return keras.optimizers.RMSprop(lr, momentum=config.momentum, **options)
     if config.optimizer == "adadelta":
-        return keras.optimizers.Adadelta(lr, **clip)
-    return keras.optimizers.Adam(lr, **clip)
+        return keras.optimizers.Adadelta(lr, **options)
+    return keras.optimizers.Adam(lr, **options)
 
 
 def build_model(config, steps_per_epoch):
@@ -61,9 +64,31 @@ def build_model(config, steps_per_epoch):
     return model
 
 
-def test_accuracy(model, dataset):
-    """Accuracy of the deterministic policy (the per-epoch test column)."""
-    return model.evaluate(dataset, verbose=0, return_dict=True)["accuracy"]
+def test_accuracy(model, data):
+    """Accuracy of the deterministic policy as the final test and evaluate.py compute it (first
+    glimpses from seed EVAL_SEED), for the per-epoch test column. The policy's random state is put
+    back afterwards, so training goes on as if this had not run."""
+    state = model.seed_generator.state.numpy()
+    with averaged_weights(model):
+        probabilities = predict(model, data.test(), 0, seed=EVAL_SEED)
+    model.seed_generator.state.assign(state)
+    return float(np.mean(np.argmax(probabilities, axis=1) == data.y_test))
+
+
+@contextlib.contextmanager
+def averaged_weights(model):
+    """With `ema_momentum` set: the moving average of the weights in the model for the duration (the
+    weights the run will save), the trained weights back afterwards."""
+    if not model.optimizer.use_ema:
+        yield
+        return
+    trained = [v.numpy() for v in model.trainable_variables]
+    model.optimizer.finalize_variable_values(model.trainable_variables)
+    try:
+        yield
+    finally:
+        for v, value in zip(model.trainable_variables, trained):
+            v.assign(value)
 
 
 class Interrupt:
@@ -89,30 +114,36 @@ class Interrupt:
 
 class EpochRecorder(keras.callbacks.Callback):
     """Adds learning rate, images/s and (every `test_every` epochs) test accuracy to the epoch logs,
-    stops on a non-finite loss or an interrupt request, and checkpoints each finished epoch."""
+    prints one line per epoch (`verbose=2`), stops on a non-finite loss or an interrupt request,
+    and checkpoints each finished epoch."""
 
     def __init__(self, config, data, run_dir, state, early_stopping, interrupt, start_time):
         super().__init__()
         self.config, self.data, self.run_dir, self.state = config, data, run_dir, state
         self.early_stopping, self.interrupt, self.start_time = early_stopping, interrupt, start_time
-        self.test_set = data.test()
-        self.partial_epoch = False
+        self.compiled = False  # the first compiled call of this process includes XLA compilation
+
+    def on_train_begin(self, logs=None):
+        if self.config.verbose == 2:
+            print(f"{self.run_dir}: {LOG_LEGEND}", flush=True)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
         self.epoch_start = time.perf_counter()
-        self.validation_seconds = 0.0
+        self.validation_seconds, self.compile_seconds = 0.0, 0.0
 
     def on_train_batch_end(self, batch, logs=None):
+        if not self.compiled:
+            self.compiled = True
+            self.compile_seconds = time.perf_counter() - self.epoch_start
         loss = float(logs["loss"])
         if not math.isfinite(loss):
             first = batch + 2 - self.config.steps_per_execution  # the steps of this compiled call
             steps = f"step {batch + 1}" if first == batch + 1 else f"steps {first}-{batch + 1}"
             raise TrainingError(f"loss became {loss} at epoch {self.epoch + 1}, {steps}; "
                                 f"stopped. The checkpoint of epoch {self.epoch} is kept.")
-        if self.interrupt.requested:
-            self.partial_epoch = True
-            self.model.stop_training = True
+        if self.interrupt.requested:  # leave the epoch unfinished: no validation, no record; resume redoes it
+            raise KeyboardInterrupt
 
     def on_test_begin(self, logs=None):
         self.validation_start = time.perf_counter()
@@ -121,19 +152,43 @@ class EpochRecorder(keras.callbacks.Callback):
         self.validation_seconds += time.perf_counter() - self.validation_start
 
     def on_epoch_end(self, epoch, logs):
-        if self.partial_epoch:  # an interrupted epoch is not recorded; resume redoes it
-            return
         train_seconds = time.perf_counter() - self.epoch_start - self.validation_seconds
+        timed = train_seconds - self.compile_seconds  # steps after the first compiled call of the process
+        timed_images = (self.data.steps_per_epoch - (self.config.steps_per_execution if self.compile_seconds else 0)) \
+            * self.data.batch_size
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        logs["images_per_second"] = self.data.steps_per_epoch * self.data.batch_size / train_seconds
+        logs["images_per_second"] = timed_images / timed if timed_images > 0 else math.nan
         logs["train_seconds"] = train_seconds
+        logs["compile_seconds"] = self.compile_seconds
         logs["elapsed_seconds"] = time.perf_counter() - self.start_time  # since the run started, all sessions
         if (epoch + 1) % self.config.test_every == 0:
-            logs["test_accuracy"] = test_accuracy(self.model, self.test_set)
+            logs["test_accuracy"] = test_accuracy(self.model, self.data)
         self.state["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
         self.state["wall_seconds"] = time.perf_counter() - self.start_time
         checkpoint.save(self.run_dir, self.model, self.early_stopping, self.state)
         write_json(os.path.join(self.run_dir, "results.json"), results_document(self.config, self.state, finished=False))
+        if self.config.verbose == 2:
+            print(epoch_line(epoch + 1, self.config.epochs, logs), flush=True)
+
+
+LOG_LEGEND = ("train = sampled glimpse paths: acc, the hybrid loss's parts (ce cross entropy, rl REINFORCE, "
+              "bl baseline MSE); val and test = deterministic policy: acc, ce; min = wall minutes so far")
+
+
+def epoch_line(epoch, epochs, logs):
+    """One line per epoch, e.g. `epoch  12/150  train acc 94.53% ce 0.180 rl -0.022 bl 0.051 | val acc
+    96.78% ce 0.121 | lr 9.1e-04  11,286 img/s  4.8 s  1.0 min`."""
+    width = len(str(epochs))
+    line = (f"epoch {epoch:{width}d}/{epochs}  train acc {100 * logs['accuracy']:.2f}% ce {logs['cross_entropy']:.3f} "
+            f"rl {logs['reinforce']:.3f} bl {logs['baseline_mse']:.3f} | val acc {100 * logs['val_accuracy']:.2f}% "
+            f"ce {logs['val_loss']:.3f}")
+    if "test_accuracy" in logs:
+        line += f" | test acc {100 * logs['test_accuracy']:.2f}%"
+    line += (f" | lr {logs['learning_rate']:.1e}  {logs['images_per_second']:,.0f} img/s  {logs['train_seconds']:.1f} s"
+             f"  {logs['elapsed_seconds'] / 60:.1f} min")
+    if logs["compile_seconds"]:
+        line += f" (compile {logs['compile_seconds']:.0f} s)"
+    return line
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -197,31 +252,34 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
             # EarlyStopping sees each epoch before the recorder checkpoints its state.
             model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
                       steps_per_epoch=data.steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
-                      callbacks=[early_stopping, recorder], verbose=config.verbose, shuffle=False)
+                      callbacks=[early_stopping, recorder], verbose=1 if config.verbose == 1 else 0, shuffle=False)
         elif config.restore_best_weights and early_stopping.restored and early_stopping.restored[3] is not None:
             model.set_weights(early_stopping.restored[3])  # training had ended; restore the best epoch
         if interrupt.requested:
             raise KeyboardInterrupt
-    state["wall_seconds"] = time.perf_counter() - start
+    if not config.restore_best_weights:  # ema_momentum: keep the averaged weights (fit put them in, a resume may not)
+        model.optimizer.finalize_variable_values(model.trainable_variables)
     best = max(state["history"], key=lambda h: h.get("val_accuracy", -1))
     test = {"best_epoch": best["epoch"], "stopped_early": len(state["history"]) < config.epochs,
             "weights_epoch": best["epoch"] if config.restore_best_weights else len(state["history"])}
     # deterministic policy, one sampled path, Monte Carlo; as evaluate.py computes them (seed EVAL_SEED)
-    for suffix, samples in (("", 0), ("_sampled", 1), ("_mc", config.mc_samples)):
+    print(f"{run_dir}: final test on {len(data.y_test):,} images, weights of epoch {test['weights_epoch']} "
+          f"(best validation epoch {best['epoch']}):", flush=True)
+    for suffix, samples, name in (("", 0, "deterministic policy"), ("_sampled", 1, "one sampled path"),
+                                  ("_mc", config.mc_samples, f"Monte Carlo over {config.mc_samples} paths")):
         report = error_report(predict(model, data.test(), samples, seed=EVAL_SEED), data.y_test, config.classes)
         test[f"test_error{suffix}"], test[f"test_error{suffix}_stderr"] = report["error"], report["stderr"]
-    test["test_accuracy"] = accuracy = 1 - test["test_error"]
-    stderr = test["test_error_stderr"]
+        print(f"  test error ({name}): {100 * report['error']:.2f}% +- {100 * report['stderr']:.2f} "
+              f"({report['wrong']} wrong)", flush=True)
+    test["test_accuracy"] = 1 - test["test_error"]
+    state["wall_seconds"] = time.perf_counter() - start  # the whole run: compilation, training, final test
     save_model(model, os.path.join(run_dir, "model.h5"))
     save_weights_json(model, os.path.join(run_dir, "weights.json"))
     doc = results_document(config, state, finished=True, test=test)
     write_json(results_path, doc)
     checkpoint.remove(run_dir)
-    print(f"{run_dir}: test accuracy {accuracy:.4f} (error {100 * (1 - accuracy):.2f}% +- {100 * stderr:.2f}; "
-          f"one sampled path {100 * test['test_error_sampled']:.2f}%, Monte Carlo over {config.mc_samples} paths "
-          f"{100 * test['test_error_mc']:.2f}%), weights of epoch {test['weights_epoch']} (best {best['epoch']}), "
-          f"{len(state['history'])} epochs, "
-          f"{state['wall_seconds'] / 60:.1f} min")
+    print(f"{run_dir}: done, {len(state['history'])} epochs in {state['wall_seconds'] / 60:.1f} min "
+          f"(with compilation and the final test); model.h5, weights.json, results.json written.")
     return doc
 
 

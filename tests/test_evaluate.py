@@ -14,7 +14,7 @@ from ram.visualize import GLIMPSE_PIXELS, IMAGE_PIXELS
 from helpers import SMALL, count_wrong
 
 FIELDS = {**SMALL, "train_size": 2000, "validation_size": 500, "epochs": 1, "batch_size": 50, "glimpses": 3,
-          "mc_samples": 2}
+          "mc_samples": 2, "test_every": 1}
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +76,30 @@ def test_reported_error_equals_an_independent_count(trained, report, mnist_path)
     assert report["deterministic"]["error"] == pytest.approx(wrong / 10000)
     saved = json.loads((results / "run_0" / "results.json").read_text())
     assert saved["test_error"] == pytest.approx(wrong / 10000, abs=1e-6)
+
+
+def test_three_numbers_and_the_per_epoch_test_column_is_the_final_test(trained, report):
+    _, results = trained
+    assert list(report) == ["deterministic", "one sampled path", "Monte Carlo over 3 paths"]
+    saved = json.loads((results / "run_0" / "results.json").read_text())
+    assert saved["history"][-1]["test_accuracy"] == pytest.approx(saved["test_accuracy"], abs=1e-9)
+    assert saved["test_error_sampled"] == pytest.approx(report["one sampled path"]["error"], abs=1e-9)
+
+
+def test_a_model_of_ones_own_is_rendered_into_its_own_folder(trained, tmp_path):
+    """The config's results_dir (the shipped results, for run_mnist) is left alone."""
+    script, results = trained
+    mine = tmp_path / "my_mnist"
+    (mine / "run_0").mkdir(parents=True)
+    for name in ("model.h5", "results.json"):
+        (mine / "run_0" / name).write_bytes((results / "run_0" / name).read_bytes())
+    before = {p: p.stat().st_mtime_ns for p in results.rglob("*")}
+    evaluate.main([str(script), str(mine / "run_0" / "model.h5"), "--images", "1", "--samples", "1"])
+    assert (mine / "Images" / "symbol_0.png").exists() and (mine / "MNIST_accuracy.png").exists()
+    assert {p: p.stat().st_mtime_ns for p in results.rglob("*")} == before
+    evaluate.main([str(script), str(mine / "run_0" / "model.h5"), "--images", "1", "--samples", "1",
+                   "--out", str(tmp_path / "elsewhere")])
+    assert (tmp_path / "elsewhere" / "Images" / "symbol_0.png").exists()
 
 
 def test_monte_carlo_with_one_sample_is_the_sampled_policy(trained, mnist_path):
