@@ -133,14 +133,21 @@ def _check_field(name, value, field):
     return None
 
 
-def make_config(overrides=None):
-    """Merges `overrides` over DEFAULTS and validates every field; raises ConfigError listing all problems."""
+def closest_field(name):
+    """The field name closest to a mistyped `name`, or None."""
+    close = difflib.get_close_matches(name.lower().replace("-", "_"), FIELDS, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def make_config(overrides=None, problems=()):
+    """Merges `overrides` over DEFAULTS and validates every field; raises ConfigError listing all
+    problems, after those already found (`problems`, e.g. unknown command-line flags)."""
     overrides = dict(overrides or {})
-    problems = []
+    problems = list(problems)
     for name in overrides:
         if name not in FIELDS:
-            close = difflib.get_close_matches(name.lower(), FIELDS, n=1, cutoff=0.5)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            close = closest_field(name)
+            hint = f" (did you mean {close!r}?)" if close else ""
             problems.append(f"{name}: unknown config field{hint}")
     values = {**DEFAULTS, **{k: v for k, v in overrides.items() if k in FIELDS}}
     for name, field in FIELDS.items():

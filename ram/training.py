@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import checkpoint
-from .config import FIELDS, ConfigError, changed_fields, make_config, with_defaults
+from .config import FIELDS, ConfigError, changed_fields, closest_field, make_config, with_defaults
 from .data import DataError, MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
@@ -290,8 +290,10 @@ def _stopped_early(state, patience):
 
 
 def parse_args(argv):
-    """Command-line overrides: `--<field> VALUE` for every config field, plus run-control flags."""
-    parser = argparse.ArgumentParser(description="Train the Recurrent Attention Model with this config.")
+    """Command-line overrides: `--<field> VALUE` for every config field, plus run-control flags.
+    Returns the flags, the field overrides and a message for every unknown flag."""
+    parser = argparse.ArgumentParser(description="Train the Recurrent Attention Model with this config.",
+                                     allow_abbrev=False)
     parser.add_argument("--data", help="local mnist.npz (Keras layout) instead of downloading")
     parser.add_argument("--fresh", action="store_true", help="start unfinished runs over instead of resuming")
     parser.add_argument("--overwrite", action="store_true", help="retrain runs that already finished")
@@ -300,12 +302,29 @@ def parse_args(argv):
         spellings = sorted({f"--{name.replace('_', '-')}", f"--{name}"})
         parser.add_argument(*spellings, dest=f"field_{name}", metavar="VALUE",
                             help=FIELDS[name].doc.replace("%", "%%"))
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
     overrides = {name: _parse_value(getattr(args, f"field_{name}")) for name in FIELDS
                  if getattr(args, f"field_{name}") is not None}
     if args.data:
         overrides["data_path"] = args.data
-    return args, overrides
+    return args, overrides, _unknown_arguments(unknown)
+
+
+def _unknown_arguments(tokens):
+    """Messages for what argparse did not know: '--lerning-rate 0.1' -> "--lerning-rate: unknown flag
+    (did you mean --learning-rate?)"; a word that is no flag's value -> unexpected argument."""
+    problems, takes_value = [], False
+    for token in tokens:
+        if token.startswith("-"):
+            flag = token.split("=")[0]
+            close = closest_field(flag.lstrip("-"))
+            problems.append(f"{flag}: unknown flag" + (f" (did you mean --{close.replace('_', '-')}?)" if close else ""))
+            takes_value = "=" not in token
+        elif takes_value:
+            takes_value = False  # the unknown flag's value
+        else:
+            problems.append(f"{token}: unexpected argument (flags take the form --field-name VALUE)")
+    return problems
 
 
 def _parse_value(text):
@@ -319,8 +338,8 @@ def _parse_value(text):
 def main(config_overrides, argv=None):
     """Validates the config (with command-line overrides), then trains every run and summarises."""
     try:
-        args, cli = parse_args(argv)
-        config = make_config({**config_overrides, **cli})
+        args, cli, problems = parse_args(argv)
+        config = make_config({**config_overrides, **cli}, problems)
         data = MnistData(config)
         results = []
         for run in range(config.runs):

@@ -75,3 +75,15 @@ def test_readme_lists_every_field_as_the_package_defines_it():
     from ram.config import config_table
     with open(os.path.join(os.path.dirname(__file__), "..", "README.md")) as f:
         assert config_table() in f.read(), "README's config table is stale: paste ram.config.config_table()"
+
+
+def test_command_line_lists_every_bad_flag_and_value_at_once():
+    with pytest.raises(SystemExit) as exit_info:
+        ram.training.main(run_mnist.CONFIG, ["--lerning-rate", "0.1", "--glimpses", "0", "--cor=rnn", "stray",
+                                             "--batch-size", "x"])
+    message = str(exit_info.value.code)
+    for line in ("--lerning-rate: unknown flag (did you mean --learning-rate?)",
+                 "--cor: unknown flag (did you mean --core?)",
+                 "stray: unexpected argument", "glimpses: 0 is below the minimum 1",
+                 "batch_size: expected int, got str 'x'"):
+        assert line in message

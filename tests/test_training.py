@@ -104,3 +104,21 @@ def test_ema_saves_and_tests_the_averaged_weights(tmp_path, mnist_path):
     run_mnist.main(_args(tmp_path, mnist_path, epochs=2, ema_momentum=0.9))
     doc = json.loads((tmp_path / "results" / "run_0" / "results.json").read_text())
     assert doc["history"][-1]["test_accuracy"] == pytest.approx(doc["test_accuracy"], abs=1e-9)
+
+
+def test_a_copied_config_in_a_subfolder_trains(tmp_path, mnist_path):
+    """Users keep sweeps in folders: `python configs/my_run.py` finds `ram` once it is installed
+    (`pip install -e .`, as README says), from any working directory."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    (tmp_path / "configs").mkdir()
+    shutil.copy(os.path.join(root, "run_mnist.py"), tmp_path / "configs" / "my_run.py")
+    args = _args(tmp_path, mnist_path, epochs=1, train_size=256, runs=1)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "configs/my_run.py", *args], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, f"{out.stderr[-2000:]}\n(is ram installed? pip install -e .)"
+    assert json.loads((tmp_path / "results" / "run_0" / "results.json").read_text())["finished"]
