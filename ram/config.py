@@ -85,6 +85,7 @@ FIELDS = {
     "jit_compile": Field(True, "compile the training step with XLA", bool),
     "steps_per_execution": Field(8, "training steps per compiled call (less Python overhead); each epoch uses a multiple of it, dropping at most this many - 1 batches of its shuffled order", int, min=1),
     # runs and output
+    "initial_model": Field(None, "start from the weights of this `.h5` / `.keras` model or `.json` weights file (its weight shapes must match; the glimpse count may differ), then train from epoch 0 with this config's optimizer and schedule; None: fresh weights", str, optional=True),
     "seed": Field(0, "seed of run 0 (weights, data order, sampling); run i uses seed + i", int, min=0),
     "runs": Field(1, "independent training runs", int, min=1),
     "results_dir": Field("MNIST_Results", "folder for the runs' files (run_<i>/ inside), relative to the working directory", str),
@@ -92,6 +93,10 @@ FIELDS = {
 }
 
 DEFAULTS = {name: field.default for name, field in FIELDS.items()}
+
+# Fields that set the shape of some weight: a model file whose weights seed a run must match these.
+WEIGHT_FIELDS = ("patch_size", "zooms", "glimpse_hidden", "location_hidden", "glimpse_size", "core", "core_size",
+                 "classes", "policy_hidden")
 
 # Fields that change the model's weights or shapes: a saved model must match these.
 ARCHITECTURE_FIELDS = ("image_size", "glimpses", "patch_size", "zooms", "zoom_scale", "unit_pixels",

@@ -1,4 +1,5 @@
 """Atomic files, and the model as `.h5` (Keras HDF5) and `.json` (every weight by path)."""
+import hashlib
 import json
 import logging
 import os
@@ -7,7 +8,7 @@ import h5py
 import keras
 import numpy as np
 
-from .config import ARCHITECTURE_FIELDS, with_defaults
+from .config import ARCHITECTURE_FIELDS, WEIGHT_FIELDS, with_defaults
 from .model import LocationPolicy, RecurrentAttentionModel
 from .glimpse import GlimpseNetwork, GlimpseSensor
 
@@ -146,3 +147,22 @@ def load_weights_json(model, weights, path):
         if list(entry["shape"]) != list(v.shape):
             raise ModelFileError(f"{path}: {v.path} has shape {entry['shape']}, the model needs {list(v.shape)}")
         v.assign(np.asarray(entry["values"], dtype="float32").reshape(v.shape))
+
+
+def load_initial_weights(model, path):
+    """Copies every trainable weight of a model file into `model` (built from its own config), after
+    checking that the fields that shape weights match; returns {"path", "sha256"} of the file."""
+    path = os.fspath(path)
+    source = load_model(path)
+    ours, theirs = model.settings, with_defaults(source.settings)
+    diffs = [f"{key}: file has {theirs[key]!r}, config has {ours[key]!r}" for key in WEIGHT_FIELDS
+             if theirs[key] != ours[key]]
+    if diffs:
+        raise ModelFileError(f"initial_model {path} has weights of other shapes:\n  " + "\n  ".join(diffs) +
+                             "\nSet these fields as in the file, or start from another model.")
+    weights = {v.path: v for v in source.trainable_variables}
+    for v in model.trainable_variables:
+        v.assign(weights[v.path])
+    with open(path, "rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return {"path": os.path.abspath(path), "sha256": digest}

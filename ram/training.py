@@ -21,7 +21,7 @@ from .config import FIELDS, ConfigError, changed_fields, closest_field, make_con
 from .data import DataError, MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
-from .saving import ModelFileError, read_json, save_model, save_weights_json, write_json
+from .saving import ModelFileError, load_initial_weights, read_json, save_model, save_weights_json, write_json
 
 NON_RESULT_FIELDS = ("runs", "verbose", "results_dir", "data_path")  # may change without retraining
 
@@ -210,6 +210,8 @@ def results_document(config, state, finished, test=None):
            "wall_seconds": state["wall_seconds"], "history": state["history"],
            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
            "cpu_count": os.cpu_count()}
+    if "initial_model" in state:  # where the starting weights came from
+        doc["initial_model"] = state["initial_model"]
     if test:
         doc.update(test)
     return doc
@@ -240,6 +242,11 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
     if restored:
         state, early = restored
         print(f"{run_dir}: resuming after epoch {len(state['history'])} (--fresh starts over).")
+    elif config.initial_model:  # a resumed run continues from its own checkpoint instead
+        state["initial_model"] = load_initial_weights(model, config.initial_model)
+        accuracy = model.evaluate(data.validation(), verbose=0, return_dict=True)["accuracy"]
+        print(f"{run_dir}: starting from the weights of {config.initial_model} "
+              f"(validation accuracy {100 * accuracy:.2f}% before training).")
     first_epoch = len(state["history"])
     patience = config.early_stopping_patience or config.epochs
     early_stopping = ResumableEarlyStopping(restored=early, monitor="val_accuracy", mode="max",
