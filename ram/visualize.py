@@ -13,8 +13,10 @@ from .saving import atomic_write
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
-IMAGE_PIXELS = 280   # side of the rendered input image
+IMAGE_PIXELS = 420   # side of the rendered input image (a whole multiple of the image side, at most this)
 GLIMPSE_PIXELS = 160  # side of a rendered glimpse
+SHEET_GLIMPSE = 96    # side of a glimpse on the contact sheet
+FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 def _write_png(path, image):
@@ -36,13 +38,25 @@ def upscale(image, side):
 
 
 def _step_colour(t, steps):
-    """BGR colour from blue (first glimpse) to red (last)."""
+    """BGR colour from blue (first glimpse) through green to red (last)."""
     f = t / max(1, steps - 1)
-    return (int(255 * (1 - f)), 64, int(255 * f))
+    return (int(255 * (1 - f)), int(200 * (1 - abs(2 * f - 1))), int(255 * f))
+
+
+def _label(canvas, text, centre, colour, scale=0.55):
+    """`text` centred on `centre` in a filled dark disc ringed in `colour`, so it stays readable."""
+    (w, h), _ = cv2.getTextSize(text, FONT, scale, 1)
+    radius = max(w, h) // 2 + 5
+    cv2.circle(canvas, centre, radius, (20, 20, 20), -1, cv2.LINE_AA)
+    cv2.circle(canvas, centre, radius, colour, 2, cv2.LINE_AA)
+    cv2.putText(canvas, text, (centre[0] - w // 2, centre[1] + h // 2), FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
+    return radius
 
 
 def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
-    """The input image (BGR, upscaled) with glimpses 0..upto: zoom boxes, step numbers and the path.
+    """The input image (BGR, upscaled) with glimpses 0..upto: zoom boxes (the finest bold, coarser ones
+    faint), the path between the glimpse centres, and step numbers drawn last so that none is hidden;
+    numbers of glimpses at the same spot are set side by side.
 
     starts (T, zooms, 2) top-left pixel (x, y) of every zoom; sizes (zooms,) in pixels;
     centres (T, 2) glimpse centres (x, y) in image pixels.
@@ -50,25 +64,57 @@ def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
     canvas = cv2.cvtColor(upscale(to_uint8(image), IMAGE_PIXELS), cv2.COLOR_GRAY2BGR)
     scale = canvas.shape[0] / image.shape[0]
     steps = len(starts)
-    centres = [(int(round(x * scale)), int(round(y * scale))) for x, y in centres]
+    points = [(int(round(x * scale)), int(round(y * scale))) for x, y in centres]
+    faint = canvas.copy()
+    for t in range(upto + 1):  # coarser zooms: thin boxes, blended in at 45%
+        for (x0, y0), size in list(zip(starts[t], sizes))[1:]:
+            cv2.rectangle(faint, (int(x0 * scale), int(y0 * scale)),
+                          (int((x0 + size) * scale) - 1, int((y0 + size) * scale) - 1), _step_colour(t, steps), 1)
+    canvas = cv2.addWeighted(faint, 0.45, canvas, 0.55, 0)
+    for t in range(1, upto + 1):
+        cv2.line(canvas, points[t - 1], points[t], _step_colour(t, steps), 2, cv2.LINE_AA)
+    for t in range(upto + 1):  # the finest zoom: what the network sees sharpest
+        (x0, y0), size = starts[t][0], sizes[0]
+        cv2.rectangle(canvas, (int(x0 * scale), int(y0 * scale)),
+                      (int((x0 + size) * scale) - 1, int((y0 + size) * scale) - 1), _step_colour(t, steps), 3)
+    placed = []
     for t in range(upto + 1):
-        colour = _step_colour(t, steps)
-        for (x0, y0), size in zip(starts[t], sizes):
-            p0 = (int(x0 * scale), int(y0 * scale))
-            p1 = (int((x0 + size) * scale) - 1, int((y0 + size) * scale) - 1)
-            cv2.rectangle(canvas, p0, p1, colour, 1)
-        if t > 0:
-            cv2.line(canvas, centres[t - 1], centres[t], colour, 2)
-        cv2.putText(canvas, str(t + 1), centres[t], cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
+        x, y = points[t]
+        while any(abs(x - px) < 22 and abs(y - py) < 22 for px, py in placed):  # same spot: set it beside
+            x += 24
+        placed.append((x, y))
+        _label(canvas, str(t + 1), (x, y), _step_colour(t, steps))
     if label is not None:
         text = f"label {label}, predicted {prediction}"
-        cv2.putText(canvas, text, (5, canvas.shape[0] - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
-                    (0, 200, 0) if label == prediction else (0, 0, 255), 1, cv2.LINE_AA)
+        cv2.rectangle(canvas, (0, canvas.shape[0] - 26), (canvas.shape[1], canvas.shape[0]), (20, 20, 20), -1)
+        cv2.putText(canvas, text, (6, canvas.shape[0] - 8), FONT, 0.6,
+                    (0, 220, 0) if label == prediction else (0, 0, 255), 1, cv2.LINE_AA)
     return canvas
 
 
+def contact_sheet(path_picture, glimpses, steps):
+    """The path picture beside every glimpse in order: one column per step, one row per zoom (finest
+    on top), each glimpse upscaled, its step number above in the path's colour. glimpses (T, Z, p, p)."""
+    zooms, gap, header = glimpses.shape[1], 6, 24
+    cell = SHEET_GLIMPSE + gap
+    height = max(path_picture.shape[0], header + zooms * cell)
+    sheet = np.full((height, path_picture.shape[1] + gap + steps * cell, 3), 255, np.uint8)
+    sheet[:path_picture.shape[0], :path_picture.shape[1]] = path_picture
+    for t in range(steps):
+        x = path_picture.shape[1] + gap + t * cell
+        cv2.putText(sheet, str(t + 1), (x + SHEET_GLIMPSE // 2 - 6, 18), FONT, 0.6, _step_colour(t, steps), 2, cv2.LINE_AA)
+        for k in range(zooms):
+            g = cv2.resize(to_uint8(glimpses[t, k]), (SHEET_GLIMPSE, SHEET_GLIMPSE), interpolation=cv2.INTER_NEAREST)
+            y = header + k * cell
+            sheet[y:y + SHEET_GLIMPSE, x:x + SHEET_GLIMPSE] = g[:, :, None]
+            cv2.rectangle(sheet, (x - 1, y - 1), (x + SHEET_GLIMPSE, y + SHEET_GLIMPSE), _step_colour(t, steps),
+                          3 if k == 0 else 1)
+    return sheet
+
+
 def render_examples(model, images, labels, out_dir, seed=None):
-    """Writes symbol_{i}.png, symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image."""
+    """Writes symbol_{i}.png (the path), symbol_{i}_sheet.png (the path beside every glimpse),
+    symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image."""
     from .evaluation import record_glimpses
     os.makedirs(out_dir, exist_ok=True)
     sensor = model.sensor
@@ -82,6 +128,9 @@ def render_examples(model, images, labels, out_dir, seed=None):
                   for t in range(locations.shape[1])]
         path = os.path.join(out_dir, f"symbol_{i}.png")
         _write_png(path, frames[-1])
+        written.append(path)
+        path = os.path.join(out_dir, f"symbol_{i}_sheet.png")
+        _write_png(path, contact_sheet(frames[-1], glimpses[i], locations.shape[1]))
         written.append(path)
         for t in range(glimpses.shape[1]):
             for k in range(glimpses.shape[2]):

@@ -10,7 +10,7 @@ import evaluate
 import ram
 import run_mnist
 from ram.evaluation import error_report, predict, record_glimpses
-from ram.visualize import GLIMPSE_PIXELS, IMAGE_PIXELS
+from ram.visualize import GLIMPSE_PIXELS, IMAGE_PIXELS, SHEET_GLIMPSE
 from helpers import SMALL, count_wrong
 
 FIELDS = {**SMALL, "train_size": 2000, "validation_size": 500, "epochs": 1, "batch_size": 50, "glimpses": 3,
@@ -40,6 +40,9 @@ def test_every_promised_file(trained, report):
     for i in range(2):
         png = cv2.imread(str(images / f"symbol_{i}.png"))
         assert png is not None and png.shape == (IMAGE_PIXELS, IMAGE_PIXELS, 3)
+        sheet = cv2.imread(str(images / f"symbol_{i}_sheet.png"))  # the path, then 3 glimpse columns
+        assert sheet.shape[0] == IMAGE_PIXELS and sheet.shape[1] == IMAGE_PIXELS + 6 + 3 * (SHEET_GLIMPSE + 6)
+        np.testing.assert_array_equal(sheet[:, :IMAGE_PIXELS], png)
         for t in range(3):
             glimpse = cv2.imread(str(images / f"symbol_{i}_glimpse_{t}_zoom_1.png"), cv2.IMREAD_GRAYSCALE)
             assert glimpse.shape == (GLIMPSE_PIXELS, GLIMPSE_PIXELS)
