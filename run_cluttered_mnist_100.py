@@ -60,6 +60,8 @@ CONFIG = dict(
     seed=0,
     runs=1,
     results_dir="MNIST_cluttered_100_Results",
+    tensorboard=True,          # logs in <results_dir>/run_<i>/logs/: tensorboard --logdir <results_dir>
+    tensorboard_images_every=10,
     verbose=2,
 )
 

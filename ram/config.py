@@ -89,6 +89,8 @@ FIELDS = {
     "seed": Field(0, "seed of run 0 (weights, data order, sampling); run i uses seed + i", int, min=0),
     "runs": Field(1, "independent training runs", int, min=1),
     "results_dir": Field("MNIST_Results", "folder for the runs' files (run_<i>/ inside), relative to the working directory", str),
+    "tensorboard": Field(True, "write TensorBoard logs to <results_dir>/run_<i>/logs/ (`tensorboard --logdir <results_dir>`)", bool),
+    "tensorboard_images_every": Field(10, "with `tensorboard`: a picture of the glimpse paths on 4 fixed validation images every this many epochs; 0: none", int, min=0),
     "verbose": Field(2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch", int, min=0, max=2),
 }
 

@@ -186,3 +186,8 @@ class MnistData:
         """First `count` test images as the model sees them (float32) and their labels."""
         images = np.concatenate([x.numpy() for x, _ in self._fixed(self.x_test, self.y_test, 2, count)])
         return images, self.y_test[:count]
+
+    def validation_arrays(self, count):
+        """First `count` validation images as the model sees them (float32) and their labels."""
+        images = np.concatenate([x.numpy() for x, _ in self._fixed(self.x_val, self.y_val, 1, count)])
+        return images, self.y_val[:count]

@@ -67,12 +67,20 @@ def build_model(config, steps_per_epoch):
 def test_accuracy(model, data):
     """Accuracy of the deterministic policy as the final test and evaluate.py compute it (first
     glimpses from seed EVAL_SEED), for the per-epoch test column. The policy's random state is put
-    back afterwards, so training goes on as if this had not run."""
-    state = model.seed_generator.state.numpy()
-    with averaged_weights(model):
+    back afterwards."""
+    with averaged_weights(model), policy_seed_kept(model):
         probabilities = predict(model, data.test(), 0, seed=EVAL_SEED)
-    model.seed_generator.state.assign(state)
     return float(np.mean(np.argmax(probabilities, axis=1) == data.y_test))
+
+
+@contextlib.contextmanager
+def policy_seed_kept(model):
+    """The policy's random state as it was before the block, so training goes on as without it."""
+    state = model.seed_generator.state.numpy()
+    try:
+        yield
+    finally:
+        model.seed_generator.state.assign(state)
 
 
 @contextlib.contextmanager
@@ -191,6 +199,38 @@ def epoch_line(epoch, epochs, logs):
     return line
 
 
+class GlimpsePictures(keras.callbacks.Callback):
+    """Every `every` epochs, a TensorBoard image of the deterministic glimpse paths on fixed
+    validation images (first glimpses from seed EVAL_SEED)."""
+
+    def __init__(self, log_dir, images, labels, every):
+        super().__init__()
+        self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "glimpses"))
+        self.images, self.labels, self.every = images, labels, every
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        from .visualize import path_pictures
+        with averaged_weights(self.model), policy_seed_kept(self.model):
+            pictures = path_pictures(self.model, self.images, self.labels, seed=EVAL_SEED)  # (N, H, W, 3) RGB
+        with self.writer.as_default():
+            tf.summary.image("glimpse paths", pictures, step=epoch + 1, max_outputs=len(pictures))
+        self.writer.flush()
+
+
+def tensorboard_callbacks(config, run_dir, data):
+    """Keras's TensorBoard callback (every number of the epoch logs) and the glimpse pictures."""
+    if not config.tensorboard:
+        return []
+    log_dir = os.path.join(run_dir, "logs")
+    callbacks = [keras.callbacks.TensorBoard(log_dir=log_dir, write_graph=False)]
+    if config.tensorboard_images_every:
+        images, labels = data.validation_arrays(4)
+        callbacks.append(GlimpsePictures(log_dir, images, labels, config.tensorboard_images_every))
+    return callbacks
+
+
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     """EarlyStopping whose state (best, wait, best weights) survives a resume."""
 
@@ -259,7 +299,8 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
             # EarlyStopping sees each epoch before the recorder checkpoints its state.
             model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
                       steps_per_epoch=data.steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
-                      callbacks=[early_stopping, recorder], verbose=1 if config.verbose == 1 else 0, shuffle=False)
+                      callbacks=[early_stopping, recorder, *tensorboard_callbacks(config, run_dir, data)],
+                      verbose=1 if config.verbose == 1 else 0, shuffle=False)
         elif config.restore_best_weights and early_stopping.restored and early_stopping.restored[3] is not None:
             model.set_weights(early_stopping.restored[3])  # training had ended; restore the best epoch
         if interrupt.requested:

@@ -112,25 +112,40 @@ def contact_sheet(path_picture, glimpses, steps):
     return sheet
 
 
-def render_examples(model, images, labels, out_dir, seed=None):
-    """Writes symbol_{i}.png (the path), symbol_{i}_sheet.png (the path beside every glimpse),
-    symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image."""
+def _paths(model, images, seed):
+    """The deterministic paths: glimpse boxes (N, T, Z, 2), box sides, centres (N, T, 2) in pixels,
+    what the sensor saw and the predictions."""
     from .evaluation import record_glimpses
-    os.makedirs(out_dir, exist_ok=True)
     sensor = model.sensor
     locations, glimpses, predictions = record_glimpses(model, images, seed)
     starts = np.asarray(sensor.patch_start(locations.reshape(-1, 2))).reshape(*locations.shape[:2], sensor.zooms, 2)
     sizes = [sensor.patch_size * sensor.scale**k for k in range(sensor.zooms)]
-    centres = sensor.image_size / 2 + locations * sensor.reach  # (N, T, 2) in pixels
+    centres = sensor.image_size / 2 + locations * sensor.reach
+    return starts, sizes, centres, glimpses, predictions
+
+
+def path_pictures(model, images, labels, seed=None):
+    """The whole path over each image, as RGB uint8 (N, H, W, 3) (for TensorBoard)."""
+    starts, sizes, centres, _, predictions = _paths(model, images, seed)
+    steps = starts.shape[1]
+    return np.stack([cv2.cvtColor(draw_path(image, starts[i], sizes, centres[i], steps - 1, labels[i], predictions[i]),
+                                  cv2.COLOR_BGR2RGB) for i, image in enumerate(images)])
+
+
+def render_examples(model, images, labels, out_dir, seed=None):
+    """Writes symbol_{i}.png (the path), symbol_{i}_sheet.png (the path beside every glimpse),
+    symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image."""
+    os.makedirs(out_dir, exist_ok=True)
+    starts, sizes, centres, glimpses, predictions = _paths(model, images, seed)
+    steps = starts.shape[1]
     written = []
     for i, image in enumerate(images):
-        frames = [draw_path(image, starts[i], sizes, centres[i], t, labels[i], predictions[i])
-                  for t in range(locations.shape[1])]
+        frames = [draw_path(image, starts[i], sizes, centres[i], t, labels[i], predictions[i]) for t in range(steps)]
         path = os.path.join(out_dir, f"symbol_{i}.png")
         _write_png(path, frames[-1])
         written.append(path)
         path = os.path.join(out_dir, f"symbol_{i}_sheet.png")
-        _write_png(path, contact_sheet(frames[-1], glimpses[i], locations.shape[1]))
+        _write_png(path, contact_sheet(frames[-1], glimpses[i], steps))
         written.append(path)
         for t in range(glimpses.shape[1]):
             for k in range(glimpses.shape[2]):

@@ -122,3 +122,26 @@ def test_a_copied_config_in_a_subfolder_trains(tmp_path, mnist_path):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, f"{out.stderr[-2000:]}\n(is ram installed? pip install -e .)"
     assert json.loads((tmp_path / "results" / "run_0" / "results.json").read_text())["finished"]
+
+
+def _tensorboard_tags(folder):
+    import tensorflow as tf
+    from tensorflow.core.util import event_pb2
+    tags = set()
+    for file in folder.glob("events.out.tfevents.*"):
+        for record in tf.data.TFRecordDataset(str(file)):
+            tags.update(v.tag for v in event_pb2.Event.FromString(record.numpy()).summary.value)
+    return tags
+
+
+def test_tensorboard_logs_numbers_and_glimpse_pictures(tmp_path, mnist_path):
+    run_mnist.main(_args(tmp_path, mnist_path, epochs=2, tensorboard_images_every=2))
+    logs = tmp_path / "results" / "run_0" / "logs"
+    train = _tensorboard_tags(logs / "train")
+    for tag in ("epoch_loss", "epoch_cross_entropy", "epoch_reinforce", "epoch_baseline_mse", "epoch_accuracy",
+                "epoch_learning_rate", "epoch_images_per_second", "epoch_test_accuracy"):
+        assert tag in train, (tag, train)
+    assert {"epoch_accuracy", "epoch_loss"} <= _tensorboard_tags(logs / "validation")
+    assert "glimpse paths" in _tensorboard_tags(logs / "glimpses")
+    run_mnist.main(_args(tmp_path / "off", mnist_path, epochs=1, tensorboard=False))
+    assert not (tmp_path / "off" / "results" / "run_0" / "logs").exists()
