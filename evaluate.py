@@ -17,7 +17,6 @@ import os
 import sys
 
 from ram.config import ConfigError, make_config
-from ram.data import DataError
 
 
 def load_config_module(name):
@@ -81,6 +80,7 @@ def output_folder(model_path):
 def main(argv=None):
     args = parse_args(argv)
     import ram  # heavy imports after argument parsing, so --help is instant
+    from ram.data import DataError
     from ram.evaluation import error_report, predict
     from ram.saving import ModelFileError, load_model
     from ram.visualize import plot_accuracy, render_examples

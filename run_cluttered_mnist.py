@@ -1,6 +1,6 @@
 """Config: RAM on cluttered MNIST 60x60, 4 pieces of clutter (8 glimpses of 12x12, 3 zooms). Edit the values, or
 override any of them on the command line: `python run_cluttered_mnist.py --epochs 1 --runs 1`. Every field: README.md."""
-import ram.training
+import ram.cli
 
 CONFIG = dict(
     # data
@@ -67,7 +67,7 @@ CONFIG = dict(
 
 
 def main(argv=None):
-    return ram.training.main(CONFIG, argv)
+    return ram.cli.main(CONFIG, argv, __doc__)
 
 
 if __name__ == "__main__":

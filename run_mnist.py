@@ -1,6 +1,6 @@
 """Config: RAM on MNIST 28x28 (6 glimpses of 8x8, 1 zoom). Edit the values, or override any of them
 on the command line: `python run_mnist.py --epochs 1 --runs 1`. Every field: README.md."""
-import ram.training
+import ram.cli
 
 CONFIG = dict(
     # data
@@ -67,7 +67,7 @@ CONFIG = dict(
 
 
 def main(argv=None):
-    return ram.training.main(CONFIG, argv)
+    return ram.cli.main(CONFIG, argv, __doc__)
 
 
 if __name__ == "__main__":

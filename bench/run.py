@@ -112,8 +112,8 @@ def time_to_accuracy(mnist_path, max_epochs, results_dir):
     """Wall minutes from start until the test accuracy first reaches 98.5% and 99.0% (run_mnist defaults,
     test accuracy every epoch)."""
     import run_mnist
-    import ram.training
-    ram.training.main(run_mnist.CONFIG, ["--data", mnist_path, "--test-every", "1", "--epochs", str(max_epochs),
+    import ram.cli
+    ram.cli.main(run_mnist.CONFIG, ["--data", mnist_path, "--test-every", "1", "--epochs", str(max_epochs),
                                          "--results-dir", results_dir, "--overwrite"])
     with open(os.path.join(results_dir, "run_0", "results.json")) as f:
         history = json.load(f)["history"]
@@ -159,12 +159,16 @@ def table(rows, gflops):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", help="local mnist.npz (else $RAM_MNIST, else Keras's download)")
     parser.add_argument("--seconds", type=float, default=30, help="timed training seconds per case")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--tiny", action="store_true", help="one small case, a few seconds (for tests)")
-    parser.add_argument("--time-to-accuracy", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3, help="timed windows per case; the table shows their median "
+                                                                "and range (default 3)")
+    parser.add_argument("--tiny", action="store_true", help="one small case (about half a minute: start-up, XLA compilation, a few timed steps; the tests run it)")
+    parser.add_argument("--time-to-accuracy", action="store_true",
+                        help="a full training of the run_mnist defaults, testing every epoch: minutes to 98.5%% and "
+                             "99.0%% test accuracy")
     parser.add_argument("--max-epochs", type=int, default=100, help="epoch limit of --time-to-accuracy")
     parser.add_argument("--out", help="JSON output path (default bench/results/<date>.json)")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: one case, JSON on stdout

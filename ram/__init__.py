@@ -1,8 +1,22 @@
-"""Recurrent Attention Model (Mnih, Heess, Graves 2014) in Keras 3."""
+"""Recurrent Attention Model (Mnih, Heess, Graves 2014) in Keras 3.
+
+`import ram` loads TensorFlow and registers the model's layers with Keras, so that
+`keras.models.load_model("model.h5")` works. With -h/--help on the command line it loads nothing
+heavy up front (`python run_mnist.py --help` answers at once); the names below then load on first use.
+"""
+import importlib
 import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO and WARNING lines off; 0 shows them
+
+from .config import DEFAULTS, Config, ConfigError, make_config  # noqa: E402  (pure Python)
+
+_MODULE_OF = {"DataError": "data", "MnistData": "data", "load_mnist": "data",
+              "GlimpseNetwork": "glimpse", "GlimpseSensor": "glimpse",
+              "gaussian_log_prob": "losses", "hybrid_loss": "losses",
+              "LocationPolicy": "model", "RecurrentAttentionModel": "model",
+              "ModelFileError": "saving", "load_model": "saving", "save_model": "saving"}
 
 
 def _import_tensorflow_quietly():
@@ -21,11 +35,13 @@ def _import_tensorflow_quietly():
         os.close(devnull)
 
 
-_import_tensorflow_quietly()
+def __getattr__(name):
+    if name in _MODULE_OF:
+        _import_tensorflow_quietly()
+        return getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    raise AttributeError(f"module 'ram' has no attribute {name!r}")
 
-from .config import DEFAULTS, Config, ConfigError, make_config  # noqa: E402
-from .data import DataError, MnistData, load_mnist  # noqa: E402
-from .glimpse import GlimpseNetwork, GlimpseSensor  # noqa: E402
-from .losses import gaussian_log_prob, hybrid_loss  # noqa: E402
-from .model import LocationPolicy, RecurrentAttentionModel  # noqa: E402
-from .saving import ModelFileError, load_model, save_model  # noqa: E402
+
+if not {"-h", "--help"} & set(sys.argv[1:]):
+    _import_tensorflow_quietly()
+    from . import data, saving  # noqa: E402,F401  (saving registers the model's classes with Keras)

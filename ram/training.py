@@ -3,13 +3,10 @@
 Each run lives in `<results_dir>/run_<i>/`: model.h5, weights.json, results.json, and
 checkpoint.npz (everything needed to resume after a kill, rewritten atomically every epoch).
 """
-import argparse
-import ast
 import contextlib
 import math
 import os
 import signal
-import sys
 import time
 
 import keras
@@ -17,8 +14,8 @@ import numpy as np
 import tensorflow as tf
 
 from . import checkpoint
-from .config import FIELDS, ConfigError, changed_fields, closest_field, make_config, with_defaults
-from .data import DataError, MnistData
+from .config import changed_fields, with_defaults
+from .data import MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
 from .saving import ModelFileError, load_initial_weights, read_json, save_model, save_weights_json, write_json
@@ -337,71 +334,17 @@ def _stopped_early(state, patience):
     return bool(accs) and len(accs) - 1 - int(np.argmax(accs)) >= patience
 
 
-def parse_args(argv):
-    """Command-line overrides: `--<field> VALUE` for every config field, plus run-control flags.
-    Returns the flags, the field overrides and a message for every unknown flag."""
-    parser = argparse.ArgumentParser(description="Train the Recurrent Attention Model with this config.",
-                                     allow_abbrev=False)
-    parser.add_argument("--data", help="local mnist.npz (Keras layout) instead of downloading")
-    parser.add_argument("--fresh", action="store_true", help="start unfinished runs over instead of resuming")
-    parser.add_argument("--overwrite", action="store_true", help="retrain runs that already finished")
-    parser.add_argument("--resume", action="store_true", help="continue from checkpoints (the default)")
-    for name in FIELDS:
-        spellings = sorted({f"--{name.replace('_', '-')}", f"--{name}"})
-        parser.add_argument(*spellings, dest=f"field_{name}", metavar="VALUE",
-                            help=FIELDS[name].doc.replace("%", "%%"))
-    args, unknown = parser.parse_known_args(argv)
-    overrides = {name: _parse_value(getattr(args, f"field_{name}")) for name in FIELDS
-                 if getattr(args, f"field_{name}") is not None}
-    if args.data:
-        overrides["data_path"] = args.data
-    return args, overrides, _unknown_arguments(unknown)
-
-
-def _unknown_arguments(tokens):
-    """Messages for what argparse did not know: '--lerning-rate 0.1' -> "--lerning-rate: unknown flag
-    (did you mean --learning-rate?)"; a word that is no flag's value -> unexpected argument."""
-    problems, takes_value = [], False
-    for token in tokens:
-        if token.startswith("-"):
-            flag = token.split("=")[0]
-            close = closest_field(flag.lstrip("-"))
-            problems.append(f"{flag}: unknown flag" + (f" (did you mean --{close.replace('_', '-')}?)" if close else ""))
-            takes_value = "=" not in token
-        elif takes_value:
-            takes_value = False  # the unknown flag's value
-        else:
-            problems.append(f"{token}: unexpected argument (flags take the form --field-name VALUE)")
-    return problems
-
-
-def _parse_value(text):
-    """'3' -> 3, '1e-3' -> 0.001, 'None' -> None, 'True' -> True, 'lstm' -> 'lstm'."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def main(config_overrides, argv=None):
-    """Validates the config (with command-line overrides), then trains every run and summarises."""
-    try:
-        args, cli, problems = parse_args(argv)
-        config = make_config({**config_overrides, **cli}, problems)
-        data = MnistData(config)
-        results = []
-        for run in range(config.runs):
-            run_config = config.replace(seed=config.seed + run)
-            run_dir = os.path.join(config.results_dir, f"run_{run}")
-            results.append(train_run(run_config, run_dir, data, fresh=args.fresh, overwrite=args.overwrite))
-    except (ConfigError, DataError, ModelFileError, TrainingError) as error:
-        sys.exit(f"error: {error}")
-    except KeyboardInterrupt:
-        sys.exit("interrupted: every finished epoch is checkpointed; run the same command to resume.")
+def train_all(config, fresh=False, overwrite=False):
+    """Trains every run of a validated config (resuming or skipping what is done), then writes and
+    prints the summary over every finished run in its folder."""
+    data = MnistData(config)
+    for run in range(config.runs):
+        run_config = config.replace(seed=config.seed + run)
+        train_run(run_config, os.path.join(config.results_dir, f"run_{run}"), data, fresh=fresh, overwrite=overwrite)
     summary = summarize(finished_runs(config.results_dir, config))
     write_json(os.path.join(config.results_dir, "summary.json"), summary)
-    print(f"{summary['runs']} finished run(s) in {config.results_dir}, mean +- std over runs: test error {100 * summary['test_error_mean']:.2f}% "
-          f"+- {100 * summary['test_error_std']:.2f} (deterministic policy), "
+    print(f"{summary['runs']} finished run(s) in {config.results_dir}, mean +- std over runs: test error "
+          f"{100 * summary['test_error_mean']:.2f}% +- {100 * summary['test_error_std']:.2f} (deterministic policy), "
           f"{100 * summary['test_error_sampled_mean']:.2f}% (one sampled path), "
           f"{100 * summary['test_error_mc_mean']:.2f}% (Monte Carlo, {config.mc_samples} paths)")
     return summary

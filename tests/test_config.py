@@ -2,6 +2,7 @@
 import pytest
 
 import ram
+import ram.cli
 from ram.config import FIELDS, ConfigError, make_config
 import run_mnist
 import run_cluttered_mnist
@@ -79,7 +80,7 @@ def test_readme_lists_every_field_as_the_package_defines_it():
 
 def test_command_line_lists_every_bad_flag_and_value_at_once():
     with pytest.raises(SystemExit) as exit_info:
-        ram.training.main(run_mnist.CONFIG, ["--lerning-rate", "0.1", "--glimpses", "0", "--cor=rnn", "stray",
+        ram.cli.main(run_mnist.CONFIG, ["--lerning-rate", "0.1", "--glimpses", "0", "--cor=rnn", "stray",
                                              "--batch-size", "x"])
     message = str(exit_info.value.code)
     for line in ("--lerning-rate: unknown flag (did you mean --learning-rate?)",
@@ -87,3 +88,22 @@ def test_command_line_lists_every_bad_flag_and_value_at_once():
                  "stray: unexpected argument", "glimpses: 0 is below the minimum 1",
                  "batch_size: expected int, got str 'x'"):
         assert line in message
+
+
+@pytest.mark.parametrize("command", [["run_mnist.py", "--help"], ["run_translated_mnist.py", "-h"],
+                                     ["evaluate.py", "--help"], ["-m", "bench", "--help"]])
+def test_help_shows_the_script_and_needs_no_tensorflow(command):
+    """--help answers without importing TensorFlow (seconds otherwise); a run script shows its own values."""
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-X", "importtime", *command], cwd=root, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0 and "usage: " in out.stdout, out.stdout + out.stderr[-2000:]
+    imported = [line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time")]
+    assert "tensorflow" not in imported and "keras" not in imported
+    if command[0] == "run_mnist.py":
+        assert "[150] maximum training epochs" in out.stdout and "MNIST 28x28" in out.stdout
+    if command[0] == "run_translated_mnist.py":
+        assert "translated MNIST 60x60" in out.stdout

@@ -8,6 +8,7 @@ from PIL import Image
 
 import evaluate
 import ram
+import ram.cli
 import run_mnist
 from ram.evaluation import error_report, predict, record_glimpses
 from ram.visualize import GLIMPSE_PIXELS, IMAGE_PIXELS, SHEET_GLIMPSE
@@ -24,7 +25,7 @@ def trained(tmp_path_factory, mnist_path):
     script = root / "my_config.py"
     config = {**run_mnist.CONFIG, **FIELDS, "results_dir": str(results), "data_path": mnist_path}
     script.write_text(f"CONFIG = {config!r}\n")
-    ram.training.main(config, [])
+    ram.cli.main(config, [])
     return script, results
 
 

@@ -23,7 +23,7 @@ FIELDS = {**SMALL, "train_size": 640, "validation_size": 200, "epochs": 14, "bat
 KILL_MID_WRITE = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
-import ram.saving, run_mnist
+import ram.saving, ram.training, run_mnist
 calls = [0]
 real = ram.saving.atomic_write
 def dying_write(path, write):

@@ -1,0 +1,79 @@
+"""The config scripts' command line: `--<field> VALUE` overrides, validation, then training.
+
+Parsing needs no TensorFlow, so `python run_mnist.py --help` answers at once; training modules are
+imported after it.
+"""
+import argparse
+import ast
+import sys
+
+from .config import DEFAULTS, FIELDS, ConfigError, closest_field, make_config
+
+
+def parse_args(argv, config=None, description=None):
+    """Command-line overrides: `--<field> VALUE` for every config field, plus run-control flags.
+    Returns the flags, the field overrides and a message for every unknown flag. `config` (the
+    script's values) and `description` (its docstring) go into --help."""
+    config = config or {}
+    parser = argparse.ArgumentParser(description=description or "Train the Recurrent Attention Model.",
+                                     usage="%(prog)s [--field-name VALUE ...] [--data PATH] [--fresh] [--overwrite]",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
+    parser.add_argument("--data", help="local mnist.npz (Keras layout) instead of downloading")
+    parser.add_argument("--fresh", action="store_true", help="start unfinished runs over instead of resuming")
+    parser.add_argument("--overwrite", action="store_true", help="retrain runs that already finished")
+    parser.add_argument("--resume", action="store_true", help="continue from checkpoints (the default)")
+    fields = parser.add_argument_group("config fields (this script's value in brackets)")
+    for name in FIELDS:
+        spellings = sorted({f"--{name.replace('_', '-')}", f"--{name}"})
+        value = config.get(name, DEFAULTS[name])
+        fields.add_argument(*spellings, dest=f"field_{name}", metavar="VALUE",
+                            help=f"[{value!r}] " + FIELDS[name].doc.replace("%", "%%"))
+    args, unknown = parser.parse_known_args(argv)
+    overrides = {name: _parse_value(getattr(args, f"field_{name}")) for name in FIELDS
+                 if getattr(args, f"field_{name}") is not None}
+    if args.data:
+        overrides["data_path"] = args.data
+    return args, overrides, _unknown_arguments(unknown)
+
+
+def _unknown_arguments(tokens):
+    """Messages for what argparse did not know: '--lerning-rate 0.1' -> "--lerning-rate: unknown flag
+    (did you mean --learning-rate?)"; a word that is no flag's value -> unexpected argument."""
+    problems, takes_value = [], False
+    for token in tokens:
+        if token.startswith("-"):
+            flag = token.split("=")[0]
+            close = closest_field(flag.lstrip("-"))
+            problems.append(f"{flag}: unknown flag" + (f" (did you mean --{close.replace('_', '-')}?)" if close else ""))
+            takes_value = "=" not in token
+        elif takes_value:
+            takes_value = False  # the unknown flag's value
+        else:
+            problems.append(f"{token}: unexpected argument (flags take the form --field-name VALUE)")
+    return problems
+
+
+def _parse_value(text):
+    """'3' -> 3, '1e-3' -> 0.001, 'None' -> None, 'True' -> True, 'lstm' -> 'lstm'."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def main(config_overrides, argv=None, description=None):
+    """Validates the config script's values with the command-line overrides, then trains every run."""
+    try:
+        args, cli, problems = parse_args(argv, config_overrides, description)
+        config = make_config({**config_overrides, **cli}, problems)
+        from . import training  # TensorFlow from here on
+        from .data import DataError
+        from .saving import ModelFileError
+        try:
+            return training.train_all(config, fresh=args.fresh, overwrite=args.overwrite)
+        except (DataError, ModelFileError, training.TrainingError) as error:
+            sys.exit(f"error: {error}")
+    except ConfigError as error:
+        sys.exit(f"error: {error}")
+    except KeyboardInterrupt:
+        sys.exit("interrupted: every finished epoch is checkpointed; run the same command to resume.")
