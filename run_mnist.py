@@ -53,6 +53,8 @@ CONFIG = dict(
     early_stopping_patience=40,
     test_every=10,
     mc_samples=10,
+    distribute="none",         # or "mirrored": the batch split over every local GPU (or `devices`)
+    devices=None,
     jit_compile=True,
     steps_per_execution=8,
     # runs and output

@@ -82,6 +82,8 @@ FIELDS = {
     "restore_best_weights": Field(True, "at the end keep the weights of the epoch with the best validation accuracy (else the last epoch's)", bool),
     "test_every": Field(10, "test accuracy every this many epochs (and always at the end)", int, min=1),
     "mc_samples": Field(10, "sampled glimpse paths averaged by Monte Carlo evaluation", int, min=1),
+    "distribute": Field("none", "`none`: one device; `mirrored`: tf.distribute.MirroredStrategy, the batch split over all local GPUs (or `devices`), gradients summed", str, choices=("none", "mirrored")),
+    "devices": Field(None, "with `mirrored`: the devices, comma-separated (`GPU:0,GPU:1`); None: every local GPU, else the CPU", str, optional=True),
     "jit_compile": Field(True, "compile the training step with XLA", bool),
     "steps_per_execution": Field(8, "training steps per compiled call (less Python overhead); each epoch uses a multiple of it, dropping at most this many - 1 batches of its shuffled order", int, min=1),
     # runs and output
@@ -181,6 +183,8 @@ def _check_relations(v):
         problems.append(f"patch_size: {v['patch_size']} is larger than the image ({v['image_size']})")
     if v["validation_size"] >= 60000:
         problems.append(f"validation_size: {v['validation_size']} leaves no MNIST training images (60000 in all)")
+    if v["devices"] is not None and v["distribute"] == "none":
+        problems.append(f"devices: {v['devices']!r} needs distribute `mirrored`")
     if v["lr_schedule"] == "linear" and v["min_learning_rate"] > v["learning_rate"]:
         problems.append(f"min_learning_rate: {v['min_learning_rate']} is above learning_rate {v['learning_rate']}")
     return problems

@@ -87,7 +87,7 @@ class RecurrentAttentionModel(keras.Model):
         s = self.settings
         batch = ops.shape(images)[0]
         if s["first_location"] == "random":  # the same rule in training and evaluation
-            location = keras.random.uniform((batch, 2), -1.0, 1.0, seed=self.seed_generator)
+            location = tf.random.stateless_uniform((batch, 2), self._next_seed(), -1.0, 1.0)
         else:
             location = ops.zeros((batch, 2))
         state = [ops.zeros((batch, s["core_size"]))] * (2 if s["core"] == "lstm" else 1)
@@ -102,8 +102,7 @@ class RecurrentAttentionModel(keras.Model):
                 break
             mean = self.policy(h if s["policy_trains_core"] else ops.stop_gradient(h))
             if sample:
-                noisy = ops.stop_gradient(mean + s["location_std"] * keras.random.normal(
-                    (batch, 2), seed=self.seed_generator))
+                noisy = ops.stop_gradient(mean + s["location_std"] * self.location_noise((batch, 2)))
                 log_probs.append(gaussian_log_prob(noisy, mean, s["location_std"]))
                 location = ops.clip(noisy, -1.0, 1.0)
             else:
@@ -117,6 +116,19 @@ class RecurrentAttentionModel(keras.Model):
         if return_glimpses:
             out["glimpses"] = ops.stack(glimpses, axis=1)
         return out
+
+    def location_noise(self, shape):
+        """Standard normal noise of the sampled moves, from the policy's generator."""
+        return tf.random.stateless_normal(shape, self._next_seed())
+
+    def _next_seed(self):
+        """The policy generator's next stateless seed, as keras.random draws it. Under tf.distribute each
+        replica folds in its own id: a mirrored generator alone would give every replica the same noise."""
+        seed = self.seed_generator.next()
+        replica = tf.distribute.get_replica_context()
+        if replica is not None and replica.num_replicas_in_sync > 1:
+            seed = seed + tf.cast(tf.stack([0, replica.replica_id_in_sync_group]), seed.dtype)
+        return tf.cast(tf.math.floormod(seed, tf.int32.max - 1), "int32")
 
     def reseed(self, seed):
         """Resets the policy's random generator (first glimpses, sampled moves), so results repeat."""
@@ -134,10 +146,13 @@ class RecurrentAttentionModel(keras.Model):
         paths = self.settings["train_paths"]
         if paths > 1:  # M paths per image: (B, H, W) -> (B * M, H, W), an image's copies adjacent
             images, labels = ops.repeat(images, paths, axis=0), ops.repeat(labels, paths, axis=0)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             path = self.glimpse_path(images, sample=True)
             losses = self.hybrid_loss(labels, path)
-        gradients = tape.gradient(losses["loss"], self.trainable_variables)
+            # tf.distribute sums the replicas' gradients: scale each replica's mean to the global batch's
+            scaled = losses["loss"] / replicas
+        gradients = tape.gradient(scaled, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
         return self._track(losses, ops.shape(images)[0])
 

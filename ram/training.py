@@ -51,13 +51,25 @@ def make_optimizer(config, steps_per_epoch):
     return keras.optimizers.Adam(lr, **options)
 
 
+def distribution_strategy(config):
+    """`mirrored`: tf.distribute.MirroredStrategy over `devices` (None: every local GPU, else the CPU);
+    `none`: None (one device, no strategy scope)."""
+    if config.distribute == "none":
+        return None
+    devices = [f"/{d.strip()}" for d in config.devices.split(",")] if config.devices else None
+    return tf.distribute.MirroredStrategy(devices)
+
+
 def build_model(config, steps_per_epoch):
-    """A compiled model with weights drawn from `config.seed`."""
+    """A compiled model with weights drawn from `config.seed`, its variables placed by the config's
+    distribution strategy; `fit` then splits each batch over the strategy's replicas."""
     keras.utils.set_random_seed(config.seed)
-    model = RecurrentAttentionModel(config)
-    model.compile(optimizer=make_optimizer(config, steps_per_epoch), jit_compile=config.jit_compile,
-                  steps_per_execution=config.steps_per_execution)
-    model.optimizer.build(model.trainable_variables)
+    strategy = distribution_strategy(config)
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        model = RecurrentAttentionModel(config)
+        model.compile(optimizer=make_optimizer(config, steps_per_epoch), jit_compile=config.jit_compile,
+                      steps_per_execution=config.steps_per_execution)
+        model.optimizer.build(model.trainable_variables)
     return model
 
 
