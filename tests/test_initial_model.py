@@ -59,3 +59,34 @@ def test_other_glimpse_count_is_fine_other_weight_shapes_are_not(saved, tmp_path
     message = str(exit_info.value.code)
     assert "core_size: file has 32, config has 48" in message and "patch_size: file has 8, config has 6" in message
     assert not (tmp_path / "c" / "run_0" / "results.json").exists()  # nothing trained
+
+
+def test_a_killed_run_resumes_from_its_own_checkpoint_not_the_initial_model(saved, tmp_path, mnist_path):
+    """Ctrl-C after the first epoch, then the initial model file is gone: the resume needs only the
+    run's checkpoint, and the finished run still records where its weights came from."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    source = tmp_path / "start.h5"
+    shutil.copy(saved / "model.h5", source)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    results = tmp_path / "b"
+    command = [sys.executable, os.path.join(root, "run_mnist.py"),
+               *_args(results, mnist_path, initial_model=str(source), epochs=3)]
+    env = {**os.environ, "PYTHONPATH": root}
+    p = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 240
+    while not (results / "run_0" / "checkpoint.npz").exists() and p.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    out = p.communicate(timeout=240)[0]
+    assert p.returncode == 1 and "starting from the weights of" in out, out[-2000:]
+    source.unlink()
+    out = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and "resuming after epoch" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
+    doc = json.loads((results / "run_0" / "results.json").read_text())
+    assert doc["finished"] and doc["initial_model"]["sha256"] == digest
