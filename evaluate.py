@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import sys
 
 from ram.config import ConfigError, make_config
@@ -57,7 +58,7 @@ def best_model(results_dir):
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("config", help="config script: module name (run_mnist) or path (my_config.py)")
-    parser.add_argument("model", nargs="?", help=".h5 model or .json weights; default: best run of the config")
+    parser.add_argument("model", nargs="?", help=".h5 or .keras model or .json weights; default: best run of the config")
     parser.add_argument("--images", type=int, default=10, help="test images to render (default 10)")
     parser.add_argument("--samples", type=int, help="sampled paths for Monte Carlo (default: the config's mc_samples)")
     parser.add_argument("--seed", type=int, default=0,
@@ -72,14 +73,14 @@ def output_folder(model_path):
     """Where a model's pictures go: the results folder of `<folder>/run_<i>/model.h5`, else the
     model file's own folder."""
     run_dir = os.path.dirname(os.path.abspath(model_path))
-    if os.path.basename(run_dir).startswith("run_"):
+    if re.fullmatch(r"run_\d+", os.path.basename(run_dir)):
         return os.path.dirname(run_dir)
     return run_dir
 
 
 def main(argv=None):
     args = parse_args(argv)
-    import ram  # heavy imports after argument parsing, so --help is instant
+    import ram  # TensorFlow from here on (ram.config, imported above, is pure Python)
     from ram.data import DataError
     from ram.evaluation import error_report, predict
     from ram.saving import ModelFileError, load_model
@@ -102,15 +103,16 @@ def main(argv=None):
               f"({r['wrong']} of {r['count']} wrong)", flush=True)
     per_class = reports["deterministic"]["per_class_error"]
     print("per-class error (deterministic): " + ", ".join(f"{c}: {100 * e:.1f}%" for c, e in enumerate(per_class)))
-    folder = args.out or output_folder(model_path)
+    runs_folder = output_folder(model_path)
+    folder = args.out or runs_folder
     out_dir = os.path.join(folder, "Images")
     if args.images > 0:
         images, labels = data.test_arrays(args.images)
         render_examples(model, images, labels, out_dir, seed=args.seed)
         print(f"glimpse pictures of {args.images} test images: {out_dir}/")
-    if glob.glob(os.path.join(folder, "run_*", "results.json")):
+    if glob.glob(os.path.join(runs_folder, "run_*", "results.json")):
         plot_path = os.path.join(folder, "MNIST_accuracy.png")
-        plot_accuracy(folder, plot_path)
+        plot_accuracy(runs_folder, plot_path)
         print(f"accuracy plot: {plot_path}")
     return reports
 

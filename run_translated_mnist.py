@@ -58,7 +58,7 @@ CONFIG = dict(
     jit_compile=True,
     steps_per_execution=8,
     # runs and output
-    initial_model=None,        # or a .h5 / .json file of a trained model to start from
+    initial_model=None,        # or a .h5 / .keras / .json file of a trained model to start from
     seed=0,
     runs=1,
     results_dir="MNIST_translated_Results",

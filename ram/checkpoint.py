@@ -14,7 +14,7 @@ from .saving import ModelFileError, atomic_write
 
 NAME = "checkpoint.npz"
 IGNORED_FIELDS = ("runs", "verbose", "results_dir", "data_path", "epochs", "early_stopping_patience", "test_every",
-                  "restore_best_weights")
+                  "restore_best_weights", "tensorboard", "tensorboard_images_every")
 
 
 def path(run_dir):

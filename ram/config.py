@@ -183,6 +183,10 @@ def _check_relations(v):
         problems.append(f"patch_size: {v['patch_size']} is larger than the image ({v['image_size']})")
     if v["validation_size"] >= 60000:
         problems.append(f"validation_size: {v['validation_size']} leaves no MNIST training images (60000 in all)")
+    if v["ema_momentum"] is not None and v["restore_best_weights"]:
+        problems.append("ema_momentum: the averaged weights are the last epoch's; set restore_best_weights False")
+    if v["distractors"] and v["dataset"] != "cluttered_mnist":
+        problems.append(f"distractors: {v['distractors']} pieces of clutter need dataset `cluttered_mnist`")
     if v["devices"] is not None and v["distribute"] == "none":
         problems.append(f"devices: {v['devices']!r} needs distribute `mirrored`")
     if v["lr_schedule"] == "linear" and v["min_learning_rate"] > v["learning_rate"]:

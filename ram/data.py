@@ -123,6 +123,7 @@ class MnistData:
         self.distractor_size = config.distractor_size
         self.batch_size = config.batch_size
         self.eval_seed = config.eval_seed
+        self._validation = self._test = None
         if self.batch_size > len(self.x_train):
             raise DataError(f"batch_size {self.batch_size} exceeds the {len(self.x_train)} training images")
         # whole batches, in whole compiled executions of `steps_per_execution` steps
@@ -177,10 +178,16 @@ class MnistData:
         return ds.map(make_batch).cache().prefetch(tf.data.AUTOTUNE)
 
     def validation(self):
-        return self._fixed(self.x_val, self.y_val, split_seed=1)
+        """The validation set (one dataset, cached after its first pass)."""
+        if self._validation is None:
+            self._validation = self._fixed(self.x_val, self.y_val, split_seed=1)
+        return self._validation
 
     def test(self):
-        return self._fixed(self.x_test, self.y_test, split_seed=2)
+        """The test set (one dataset, cached after its first pass: canvases are drawn once)."""
+        if self._test is None:
+            self._test = self._fixed(self.x_test, self.y_test, split_seed=2)
+        return self._test
 
     def test_arrays(self, count):
         """First `count` test images as the model sees them (float32) and their labels."""

@@ -7,8 +7,9 @@ import tensorflow as tf
 
 EVAL_SEED = 0  # default seed of random first glimpses and sampled paths when evaluating
 
-# Grappler's remapper pass fails on these graphs and prints errors (harmlessly: it then skips them);
-# without it the evaluation graphs run as fast (measured) and silently.
+# Grappler's remapper pass fails on the evaluation graphs and prints errors (harmlessly: it then skips
+# them); without it they run as fast (measured) and silently. The setting is process-wide; XLA-compiled
+# training steps do not go through Grappler.
 tf.config.optimizer.set_experimental_options({"remapping": False})
 
 

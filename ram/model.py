@@ -127,7 +127,7 @@ class RecurrentAttentionModel(keras.Model):
         seed = self.seed_generator.next()
         replica = tf.distribute.get_replica_context()
         if replica is not None and replica.num_replicas_in_sync > 1:
-            seed = seed + tf.cast(tf.stack([0, replica.replica_id_in_sync_group]), seed.dtype)
+            seed = tf.random.experimental.stateless_fold_in(seed, replica.replica_id_in_sync_group)
         return tf.cast(tf.math.floormod(seed, tf.int32.max - 1), "int32")
 
     def reseed(self, seed):

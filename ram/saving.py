@@ -124,6 +124,8 @@ def load_model(path, expected=None):
             model = keras.models.load_model(path, compile=False)
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ModelFileError(f"{path} could not be loaded ({type(error).__name__}: {error}).") from None
+        if not isinstance(model, RecurrentAttentionModel):
+            raise ModelFileError(f"{path} holds a {type(model).__name__}, not a RecurrentAttentionModel.")
         check_settings(model.settings, expected, path)
         return model
     if path.endswith(".json"):

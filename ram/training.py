@@ -20,7 +20,8 @@ from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
 from .saving import ModelFileError, load_initial_weights, read_json, save_model, save_weights_json, write_json
 
-NON_RESULT_FIELDS = ("runs", "verbose", "results_dir", "data_path")  # may change without retraining
+NON_RESULT_FIELDS = ("runs", "verbose", "results_dir", "data_path", "tensorboard",
+                     "tensorboard_images_every")  # may change without retraining
 
 
 class TrainingError(RuntimeError):

@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 import ram
+import ram.training
 from ram.data import DataError, clutter_draws, load_mnist, place_digits, random_offsets
 from helpers import small_config
 
@@ -90,6 +91,8 @@ def test_cluttered_test_set_is_the_recipe_with_clutter_from_test_images(cluttere
                                  draws["crop"][i], draws["spot"][i])
         np.testing.assert_allclose(image, expected, atol=1e-6)
     assert (draws["source"] < n).all() and draws["source"].max() > 0.9 * n  # drawn over the whole split
+    assert draws["crop"].min() == 0 and draws["crop"].max() == 28 - 8  # every spot of the source digit
+    assert draws["spot"].min() == 0 and draws["spot"].max() == 60 - 8  # every spot where a piece fits
     clutter_pixels = [np.count_nonzero(img) - np.count_nonzero(d) for img, d in zip(images, cluttered.x_test)]
     assert np.mean(clutter_pixels) > 40  # four 8x8 pieces of strokes: clutter is there
 

@@ -45,7 +45,7 @@ rng = np.random.default_rng(0)
 images, labels = rng.random((16, 28, 28)).astype("float32"), np.arange(16) % 10
 weights = {}
 for name, fields in (("one", {}), ("mirrored", {"distribute": "mirrored", "devices": "CPU:0,CPU:1"})):
-    config = small_config(first_location="center", seed=2, **fields)
+    config = small_config(first_location="center", seed=2, optimizer="sgd", momentum=0.0, **fields)  # plain SGD: the step is the gradient
     ram.training.RecurrentAttentionModel = NoNoise
     model = ram.training.build_model(config, 10)
     model.train_on_batch(images, labels)
@@ -59,12 +59,17 @@ strategy = model.distribute_strategy
 same = tf.constant(images[:4])  # every replica gets these images
 paths = strategy.run(lambda x: model.glimpse_path(x, sample=True)["locations"], args=(same,))
 first, second = [p.numpy() for p in strategy.experimental_local_results(paths)]
+seeds = strategy.run(lambda: tf.stack([model._next_seed(), model._next_seed()]))  # two draws per replica
+seeds = np.concatenate([s.numpy() for s in strategy.experimental_local_results(seeds)])
+distinct_seeds = len({tuple(s) for s in seeds.tolist()})
 print(json.dumps({"replicas": strategy.num_replicas_in_sync, "diff": diff, "scale": scale,
-                  "replica_paths_differ": bool(np.abs(first - second).max() > 1e-3)}))
+                  "replica_paths_differ": bool(np.abs(first - second).max() > 1e-3),
+                  "distinct_seeds": distinct_seeds}))
 """)
     assert result["replicas"] == 2
     assert result["diff"] <= 1e-5 * max(1.0, result["scale"]), result
     assert result["replica_paths_differ"], "both replicas sampled the same glimpse paths"
+    assert result["distinct_seeds"] == 4, "a replica's draw reused another replica's seed"
 
 
 def test_short_mirrored_run_learns_stops_on_ctrl_c_and_resumes(tmp_path, mnist_path):

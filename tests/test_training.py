@@ -89,7 +89,7 @@ def test_ema_saves_and_tests_the_averaged_weights(tmp_path, mnist_path):
     """`ema_momentum`: the saved model is the moving average (not the last step's weights), and the
     per-epoch test column of the last epoch is the final test of that saved model."""
     from ram.training import averaged_weights, build_model
-    config = ram.make_config({**SMALL, "train_size": 512, "batch_size": 64, "ema_momentum": 0.9,
+    config = ram.make_config({**SMALL, "train_size": 512, "batch_size": 64, "ema_momentum": 0.9, "restore_best_weights": False,
                               "data_path": mnist_path})
     data = ram.MnistData(config)
     model = build_model(config, data.steps_per_epoch)
@@ -101,7 +101,7 @@ def test_ema_saves_and_tests_the_averaged_weights(tmp_path, mnist_path):
     assert not all(np.array_equal(a, b) for a, b in zip(trained, averaged))
     np.testing.assert_array_equal(model.trainable_variables[0].numpy(), trained[0])  # put back
 
-    run_mnist.main(_args(tmp_path, mnist_path, epochs=2, ema_momentum=0.9))
+    run_mnist.main(_args(tmp_path, mnist_path, epochs=2, ema_momentum=0.9, restore_best_weights=False))
     doc = json.loads((tmp_path / "results" / "run_0" / "results.json").read_text())
     assert doc["history"][-1]["test_accuracy"] == pytest.approx(doc["test_accuracy"], abs=1e-9)
 
