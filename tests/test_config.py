@@ -5,11 +5,12 @@ import ram
 import ram.cli
 from ram.config import FIELDS, ConfigError, make_config
 import run_mnist
+import run_mnist_fast
 import run_cluttered_mnist
 import run_cluttered_mnist_100
 import run_translated_mnist
 
-SCRIPTS = (run_mnist, run_translated_mnist, run_cluttered_mnist, run_cluttered_mnist_100)
+SCRIPTS = (run_mnist, run_mnist_fast, run_translated_mnist, run_cluttered_mnist, run_cluttered_mnist_100)
 
 
 def test_config_scripts_are_valid_and_list_every_field():
