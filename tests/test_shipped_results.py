@@ -12,7 +12,7 @@ from helpers import count_wrong
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.parametrize("config_name", ["run_mnist", "run_translated_mnist"])
+@pytest.mark.parametrize("config_name", ["run_mnist", "run_mnist_fast", "run_translated_mnist", "run_cluttered_mnist"])
 def test_shipped_model_gives_the_claimed_error(config_name, mnist_path):
     config = ram.make_config({**evaluate.load_config_module(os.path.join(ROOT, f"{config_name}.py")).CONFIG,
                               "data_path": mnist_path})
@@ -25,7 +25,8 @@ def test_shipped_model_gives_the_claimed_error(config_name, mnist_path):
     assert count_wrong(model, data.test()) == round(claimed["test_error"] * 10000)
 
 
-@pytest.mark.parametrize("folder", ["MNIST_Results", "MNIST_translated_Results"])
+@pytest.mark.parametrize("folder", ["MNIST_Results", "MNIST_fast_Results", "MNIST_translated_Results",
+                                    "MNIST_cluttered_Results"])
 def test_summary_is_the_summary_of_the_shipped_runs(folder):
     runs = []
     for i in range(100):
