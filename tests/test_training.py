@@ -104,6 +104,14 @@ def test_ema_saves_and_tests_the_averaged_weights(tmp_path, mnist_path):
     run_mnist.main(_args(tmp_path, mnist_path, epochs=2, ema_momentum=0.9, restore_best_weights=False))
     doc = json.loads((tmp_path / "results" / "run_0" / "results.json").read_text())
     assert doc["history"][-1]["test_accuracy"] == pytest.approx(doc["test_accuracy"], abs=1e-9)
+    # the same training without the average: the same trajectory (validation), other saved weights
+    run_mnist.main(_args(tmp_path, mnist_path, epochs=2, restore_best_weights=False,
+                         results_dir=str(tmp_path / "plain")))
+    plain = json.loads((tmp_path / "plain" / "run_0" / "results.json").read_text())
+    assert [h["val_accuracy"] for h in plain["history"]] == [h["val_accuracy"] for h in doc["history"]]
+    averaged = load_model(tmp_path / "results" / "run_0" / "weights.json").get_weights()
+    last = load_model(tmp_path / "plain" / "run_0" / "weights.json").get_weights()
+    assert not all(np.array_equal(a, b) for a, b in zip(averaged, last))
 
 
 def test_a_copied_config_in_a_subfolder_trains(tmp_path, mnist_path):
