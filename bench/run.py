@@ -177,7 +177,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", help="local mnist.npz (else $RAM_MNIST, else Keras's download)")
-    parser.add_argument("--seconds", type=float, default=30, help="timed training seconds per case")
+    parser.add_argument("--seconds", type=float, default=30, help="timed training seconds per case (default 30)")
     parser.add_argument("--repeats", type=int, default=3, help="timed windows per case; the table shows their median "
                                                                 "and range (default 3)")
     parser.add_argument("--tiny", action="store_true", help="one small case (about half a minute: start-up, XLA compilation, a few timed steps; the tests run it)")

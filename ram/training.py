@@ -174,8 +174,10 @@ class EpochRecorder(keras.callbacks.Callback):
         timed = train_seconds - self.compile_seconds  # steps after the first compiled call of the process
         timed_images = (self.data.steps_per_epoch - (self.config.steps_per_execution if self.compile_seconds else 0)) \
             * self.data.batch_size
+        if timed_images <= 0:  # an epoch of one compiled call: time it whole, compilation included
+            timed, timed_images = train_seconds, self.data.steps_per_epoch * self.data.batch_size
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        logs["images_per_second"] = timed_images / timed if timed_images > 0 else math.nan
+        logs["images_per_second"] = timed_images / timed
         logs["train_seconds"] = train_seconds
         logs["compile_seconds"] = self.compile_seconds
         logs["elapsed_seconds"] = time.perf_counter() - self.start_time  # since the run started, all sessions
