@@ -9,12 +9,12 @@ import os
 
 import numpy as np
 
-from .config import changed_fields
+from .config import OUTPUT_FIELDS, changed_fields
 from .saving import ModelFileError, atomic_write
 
 NAME = "checkpoint.npz"
-IGNORED_FIELDS = ("runs", "verbose", "results_dir", "data_path", "epochs", "early_stopping_patience", "test_every",
-                  "restore_best_weights", "tensorboard", "tensorboard_images_every")
+# and what only decides how long training goes on, or which weights are kept at its end
+IGNORED_FIELDS = OUTPUT_FIELDS + ("epochs", "early_stopping_patience", "test_every", "restore_best_weights")
 
 
 def path(run_dir):

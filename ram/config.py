@@ -98,6 +98,10 @@ FIELDS = {
 
 DEFAULTS = {name: field.default for name, field in FIELDS.items()}
 
+# Fields that only say where and how verbosely a run writes: they may change without retraining or
+# restarting it (a finished run and a checkpoint both accept them changed).
+OUTPUT_FIELDS = ("runs", "verbose", "results_dir", "data_path", "tensorboard", "tensorboard_images_every")
+
 # Fields that set the shape of some weight: a model file whose weights seed a run must match these.
 WEIGHT_FIELDS = ("patch_size", "zooms", "glimpse_hidden", "location_hidden", "glimpse_size", "core", "core_size",
                  "classes", "policy_hidden")

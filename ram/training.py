@@ -14,14 +14,11 @@ import numpy as np
 import tensorflow as tf
 
 from . import checkpoint
-from .config import changed_fields, with_defaults
+from .config import OUTPUT_FIELDS, changed_fields, with_defaults
 from .data import MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
 from .saving import ModelFileError, load_initial_weights, read_json, save_model, save_weights_json, write_json
-
-NON_RESULT_FIELDS = ("runs", "verbose", "results_dir", "data_path", "tensorboard",
-                     "tensorboard_images_every")  # may change without retraining
 
 
 class TrainingError(RuntimeError):
@@ -276,7 +273,7 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
     if os.path.exists(results_path) and not overwrite:
         saved = read_json(results_path)
         if saved.get("finished"):
-            diffs = changed_fields(saved["config"], config, NON_RESULT_FIELDS)
+            diffs = changed_fields(saved["config"], config, OUTPUT_FIELDS)
             if diffs:
                 saved_config = with_defaults(saved["config"])
                 fields = ", ".join(f"{k} {saved_config[k]!r} there, {config[k]!r} here" for k in diffs)
@@ -373,7 +370,7 @@ def finished_runs(results_dir, config):
         path = os.path.join(results_dir, name, "results.json")
         if os.path.exists(path):
             doc = read_json(path)
-            if doc.get("finished") and not changed_fields(doc["config"], config, NON_RESULT_FIELDS + ("seed",)):
+            if doc.get("finished") and not changed_fields(doc["config"], config, OUTPUT_FIELDS + ("seed",)):
                 runs.append(doc)
     return runs
 

@@ -65,18 +65,21 @@ def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
     scale = canvas.shape[0] / image.shape[0]
     steps = len(starts)
     points = [(int(round(x * scale)), int(round(y * scale))) for x, y in centres]
+
+    def box(picture, t, k, thickness):  # zoom k's box of glimpse t, in the upscaled picture
+        (x0, y0), size = starts[t][k], sizes[k]
+        cv2.rectangle(picture, (int(x0 * scale), int(y0 * scale)),
+                      (int((x0 + size) * scale) - 1, int((y0 + size) * scale) - 1), _step_colour(t, steps), thickness)
+
     faint = canvas.copy()
     for t in range(upto + 1):  # coarser zooms: thin boxes, blended in at 45%
-        for (x0, y0), size in list(zip(starts[t], sizes))[1:]:
-            cv2.rectangle(faint, (int(x0 * scale), int(y0 * scale)),
-                          (int((x0 + size) * scale) - 1, int((y0 + size) * scale) - 1), _step_colour(t, steps), 1)
+        for k in range(1, len(sizes)):
+            box(faint, t, k, 1)
     canvas = cv2.addWeighted(faint, 0.45, canvas, 0.55, 0)
     for t in range(1, upto + 1):
         cv2.line(canvas, points[t - 1], points[t], _step_colour(t, steps), 2, cv2.LINE_AA)
     for t in range(upto + 1):  # the finest zoom: what the network sees sharpest
-        (x0, y0), size = starts[t][0], sizes[0]
-        cv2.rectangle(canvas, (int(x0 * scale), int(y0 * scale)),
-                      (int((x0 + size) * scale) - 1, int((y0 + size) * scale) - 1), _step_colour(t, steps), 3)
+        box(canvas, t, 0, 3)
     placed = []
     for t in range(upto + 1):
         x, y = points[t]
