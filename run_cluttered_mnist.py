@@ -27,6 +27,7 @@ CONFIG = dict(
     classes=10,
     # location policy
     location_std=0.22,         # as translated MNIST (docs/tuning.md, T7)
+    initial_location_std=None, # or a wider std to start from, decaying linearly to location_std over decay_epochs
     location_mean="tanh",
     policy_hidden=128,
     policy_trains_core=False,

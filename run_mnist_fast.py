@@ -28,6 +28,7 @@ CONFIG = dict(
     classes=10,
     # location policy
     location_std=0.15,         # 0.15 x 14 px = 2.1 px (docs/tuning.md, E1)
+    initial_location_std=None, # or a wider std to start from, decaying linearly to location_std over decay_epochs
     location_mean="tanh",
     policy_hidden=128,
     policy_trains_core=False,

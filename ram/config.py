@@ -55,7 +55,8 @@ FIELDS = {
     "core_size": Field(256, "units of the core's hidden state h_t", int, min=1),
     "classes": Field(10, "number of classes", int, min=2),
     # location policy
-    "location_std": Field(0.05, "std of the Gaussian location policy", numbers.Real, greater_than=0),
+    "location_std": Field(0.05, "std of the Gaussian location policy (at the end of training with `initial_location_std`, and in sampled evaluation)", numbers.Real, greater_than=0),
+    "initial_location_std": Field(None, "std of the location policy when training starts, decaying linearly to `location_std` over `decay_epochs` (wide exploration first, then paths close to the deterministic one the test takes); None: `location_std` throughout", numbers.Real, greater_than=0, optional=True),
     "location_mean": Field("tanh", "squashing of the policy mean: `tanh` or hard `clip` to [-1, 1]", str, choices=LOCATION_MEANS),
     "policy_hidden": Field(128, "units of a ReLU layer between h_t and the policy mean; 0: linear policy as in the paper", int, min=0),
     "policy_trains_core": Field(False, "let REINFORCE gradients flow from the policy into the core (the paper) instead of training the policy head alone", bool),

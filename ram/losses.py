@@ -5,9 +5,9 @@ from keras import ops
 
 
 def gaussian_log_prob(x, mean, std):
-    """log N(x | mean, std^2 I), summed over the last axis. x, mean (..., D); std a float."""
+    """log N(x | mean, std^2 I), summed over the last axis. x, mean (..., D); std a float or scalar tensor."""
     z = (x - mean) / std
-    per_dim = -0.5 * ops.square(z) - math.log(std) - 0.5 * math.log(2 * math.pi)
+    per_dim = -0.5 * ops.square(z) - ops.log(ops.cast(std, z.dtype)) - 0.5 * math.log(2 * math.pi)
     return ops.sum(per_dim, axis=-1)
 
 

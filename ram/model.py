@@ -68,6 +68,7 @@ class RecurrentAttentionModel(keras.Model):
         self.baseline = keras.layers.Dense(1, name="baseline")
         self.classifier = keras.layers.Dense(s["classes"], name="classifier")
         self.seed_generator = keras.random.SeedGenerator(s["seed"], name="policy_seed")
+        self.location_std_schedule = None  # training's std as a function of the step; None: location_std
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("loss", "accuracy", "cross_entropy", "reinforce", "baseline_mse")}
         self.build((None, s["image_size"], s["image_size"]))
@@ -80,11 +81,13 @@ class RecurrentAttentionModel(keras.Model):
             head.build((None, s["core_size"]))
         self.built = True
 
-    def glimpse_path(self, images, sample, return_glimpses=False):
+    def glimpse_path(self, images, sample, return_glimpses=False, std=None):
         """Runs all glimpses. Returns logits (B, classes), locations (B, T, 2), and for the T - 1
         chosen locations their log-probabilities and baselines (B, T - 1); with
-        `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch)."""
+        `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch). Sampled moves use
+        `std` (None: `location_std`)."""
         s = self.settings
+        std = s["location_std"] if std is None else std
         batch = ops.shape(images)[0]
         if s["first_location"] == "random":  # the same rule in training and evaluation
             location = tf.random.stateless_uniform((batch, 2), self._next_seed(), -1.0, 1.0)
@@ -102,8 +105,8 @@ class RecurrentAttentionModel(keras.Model):
                 break
             mean = self.policy(h if s["policy_trains_core"] else ops.stop_gradient(h))
             if sample:
-                noisy = ops.stop_gradient(mean + s["location_std"] * self.location_noise((batch, 2)))
-                log_probs.append(gaussian_log_prob(noisy, mean, s["location_std"]))
+                noisy = ops.stop_gradient(mean + std * self.location_noise((batch, 2)))
+                log_probs.append(gaussian_log_prob(noisy, mean, std))
                 location = ops.clip(noisy, -1.0, 1.0)
             else:
                 location = mean
@@ -148,7 +151,8 @@ class RecurrentAttentionModel(keras.Model):
             images, labels = ops.repeat(images, paths, axis=0), ops.repeat(labels, paths, axis=0)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
-            path = self.glimpse_path(images, sample=True)
+            std = self.location_std_schedule(self.optimizer.iterations) if self.location_std_schedule else None
+            path = self.glimpse_path(images, sample=True, std=std)
             losses = self.hybrid_loss(labels, path)
             # tf.distribute sums the replicas' gradients: scale each replica's mean to the global batch's
             scaled = losses["loss"] / replicas

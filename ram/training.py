@@ -65,6 +65,9 @@ def build_model(config, steps_per_epoch):
     strategy = distribution_strategy(config)
     with strategy.scope() if strategy else contextlib.nullcontext():
         model = RecurrentAttentionModel(config)
+        if config.initial_location_std is not None:  # linear, like the learning rate, then flat
+            model.location_std_schedule = keras.optimizers.schedules.PolynomialDecay(
+                config.initial_location_std, config.decay_epochs * steps_per_epoch, config.location_std, power=1.0)
         model.compile(optimizer=make_optimizer(config, steps_per_epoch), jit_compile=config.jit_compile,
                       steps_per_execution=config.steps_per_execution)
         model.optimizer.build(model.trainable_variables)
