@@ -96,3 +96,24 @@ def test_m_training_paths_equal_one_path_on_the_repeated_batch():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
     assert not np.isclose(logs_m["loss"], logs_plain["loss"], rtol=1e-4)
     assert any(not np.allclose(a, b) for a, b in zip(weights_m, weights_plain))
+
+
+@pytest.mark.parametrize("step, std", [(0, 0.4), (5, 0.25), (10, 0.1), (30, 0.1)])
+def test_initial_location_std_decays_linearly_to_location_std(step, std):
+    """With initial_location_std the training step at optimizer step k samples with the std that
+    falls linearly from it to location_std over decay_epochs, then stays: the same step as a model
+    whose constant std is that value, and not the step of the final std (before the end)."""
+    rng = np.random.default_rng(2)
+    images, labels = rng.random((8, 28, 28)).astype("float32"), np.arange(8) % 10
+
+    def step_weights(**overrides):
+        model = ram.training.build_model(small_config(seed=5, decay_epochs=2, **overrides), steps_per_epoch=5)
+        model.optimizer.iterations.assign(step)
+        model.train_on_batch(images, labels)
+        return model.get_weights()
+
+    annealed = step_weights(initial_location_std=0.4, location_std=0.1)
+    for a, b in zip(annealed, step_weights(location_std=std)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    if std != 0.1:
+        assert any(not np.allclose(a, b) for a, b in zip(annealed, step_weights(location_std=0.1)))
