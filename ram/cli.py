@@ -16,12 +16,15 @@ def parse_args(argv, config=None, description=None):
     script's values) and `description` (its docstring) go into --help."""
     config = config or {}
     parser = argparse.ArgumentParser(description=description or "Train the Recurrent Attention Model.",
-                                     usage="%(prog)s [--field-name VALUE ...] [--data PATH] [--fresh] [--overwrite]",
+                                     usage="%(prog)s [--field-name VALUE ...] [--data PATH] [--fresh] [--overwrite] [--only-run I]",
                                      formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
     parser.add_argument("--data", help="local mnist.npz (Keras layout) instead of downloading")
     parser.add_argument("--fresh", action="store_true", help="start unfinished runs over instead of resuming")
     parser.add_argument("--overwrite", action="store_true", help="retrain runs that already finished")
     parser.add_argument("--resume", action="store_true", help="continue from checkpoints (the default)")
+    parser.add_argument("--only-run", type=int, metavar="I",
+                        help="train only run_<I> (seed + I) of the config's `runs`: start one process per I to "
+                             "train the runs side by side (each rewrites the summary of the finished ones)")
     fields = parser.add_argument_group("config fields (this script's value in brackets)")
     for name in FIELDS:
         spellings = sorted({f"--{name.replace('_', '-')}", f"--{name}"})
@@ -65,12 +68,15 @@ def main(config_overrides, argv=None, description=None):
     """Validates the config script's values with the command-line overrides, then trains every run."""
     try:
         args, cli, problems = parse_args(argv, config_overrides, description)
+        runs = {"runs": DEFAULTS["runs"], **config_overrides, **cli}["runs"]
+        if args.only_run is not None and isinstance(runs, int) and not 0 <= args.only_run < runs:
+            problems.append(f"--only-run {args.only_run}: must name one of the runs 0 .. runs - 1 (raise --runs)")
         config = make_config({**config_overrides, **cli}, problems)
         from . import training  # TensorFlow from here on
         from .data import DataError
         from .saving import ModelFileError
         try:
-            return training.train_all(config, fresh=args.fresh, overwrite=args.overwrite)
+            return training.train_all(config, fresh=args.fresh, overwrite=args.overwrite, only_run=args.only_run)
         except (DataError, ModelFileError, training.TrainingError) as error:
             sys.exit(f"error: {error}")
     except ConfigError as error:

@@ -349,11 +349,11 @@ def _stopped_early(state, patience):
     return bool(accs) and len(accs) - 1 - int(np.argmax(accs)) >= patience
 
 
-def train_all(config, fresh=False, overwrite=False):
-    """Trains every run of a validated config (resuming or skipping what is done), then writes and
-    prints the summary over every finished run in its folder."""
+def train_all(config, fresh=False, overwrite=False, only_run=None):
+    """Trains every run of a validated config (resuming or skipping what is done), or only run
+    `only_run`, then writes and prints the summary over every finished run in its folder."""
     data = MnistData(config)
-    for run in range(config.runs):
+    for run in range(config.runs) if only_run is None else [only_run]:
         run_config = config.replace(seed=config.seed + run)
         train_run(run_config, os.path.join(config.results_dir, f"run_{run}"), data, fresh=fresh, overwrite=overwrite)
     summary = summarize(finished_runs(config.results_dir, config))
