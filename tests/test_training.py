@@ -46,6 +46,13 @@ def test_main_writes_every_promised_file(tmp_path, mnist_path, capsys):
     # fewer runs asked for (the config script's runs=1): the summary still covers every finished run
     fewer = run_mnist.main(_args(tmp_path, mnist_path, runs=1, jit_compile=True))
     assert fewer == summary and json.loads((results / "summary.json").read_text()) == summary
+    # --only-run 1 trains run_1 alone (seed 1), as the loop over both did
+    alone = run_mnist.main(_args(tmp_path, mnist_path, runs=2, jit_compile=True, results_dir=str(tmp_path / "alone"))
+                           + ["--only-run", "1"])
+    assert sorted(p.name for p in (tmp_path / "alone").glob("run_*")) == ["run_1"]
+    assert alone["runs"] == 1 and alone["test_accuracy"] == [summary["test_accuracy"][1]]
+    with pytest.raises(SystemExit, match="--only-run 2: must name one of the runs"):
+        run_mnist.main(_args(tmp_path, mnist_path, runs=2) + ["--only-run", "2"])
 
 
 def test_finished_run_of_another_config_is_not_overwritten(tmp_path, mnist_path):
