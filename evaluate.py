@@ -9,15 +9,14 @@ of the folder's runs to <folder>/MNIST_accuracy.png, where <folder> is the resul
 file lies in (`--out DIR` to choose another).
 """
 import argparse
-import glob
 import importlib
 import importlib.util
-import json
 import os
 import re
 import sys
 
 from ram.config import ConfigError, make_config
+from ram.results import run_results
 
 
 def load_config_module(name):
@@ -42,13 +41,8 @@ def load_config_module(name):
 def best_model(results_dir):
     """model.h5 of the finished run with the highest test accuracy, among runs that kept their model
     (git keeps only the results .json of extra seeds)."""
-    finished = []
-    for file in glob.glob(os.path.join(results_dir, "run_*", "results.json")):
-        with open(file) as f:
-            doc = json.load(f)
-        model = os.path.join(os.path.dirname(file), "model.h5")
-        if doc.get("finished") and os.path.exists(model):
-            finished.append((doc["test_accuracy"], model))
+    finished = [(doc["test_accuracy"], os.path.join(folder, "model.h5")) for folder, doc in run_results(results_dir)
+                if os.path.exists(os.path.join(folder, "model.h5"))]
     if not finished:
         raise FileNotFoundError(f"no finished run with a model.h5 in {results_dir}/: train first "
                                 f"(python <config>.py), or pass the model file.")
@@ -110,7 +104,7 @@ def main(argv=None):
         images, labels = data.test_arrays(args.images)
         render_examples(model, images, labels, out_dir, seed=args.seed)
         print(f"glimpse pictures of {args.images} test images: {out_dir}/")
-    if glob.glob(os.path.join(runs_folder, "run_*", "results.json")):
+    if run_results(runs_folder):
         plot_path = os.path.join(folder, "MNIST_accuracy.png")
         plot_accuracy(runs_folder, plot_path)
         print(f"accuracy plot: {plot_path}")

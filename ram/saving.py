@@ -11,16 +11,13 @@ import numpy as np
 from .config import ARCHITECTURE_FIELDS, WEIGHT_FIELDS, with_defaults
 from .model import LocationPolicy, RecurrentAttentionModel
 from .glimpse import GlimpseNetwork, GlimpseSensor
+from .results import ModelFileError, read_json  # noqa: F401  (ram.saving's API)
 
 WEIGHTS_FORMAT = "ram-weights-1"
 CUSTOM_OBJECTS = {cls.__name__: cls for cls in (RecurrentAttentionModel, GlimpseSensor, GlimpseNetwork, LocationPolicy)}
 # Keras's HDF5 loader looks classes up by their plain names: registering those too lets
 # `keras.models.load_model("model.h5")` load our files after `import ram`.
 keras.saving.get_custom_objects().update(CUSTOM_OBJECTS)
-
-
-class ModelFileError(ValueError):
-    """A model or weights file is missing, unreadable, or belongs to another config."""
 
 
 def atomic_write(path, write):
@@ -44,14 +41,6 @@ def write_json(path, obj, indent=1):
         with open(temp, "w") as f:
             json.dump(obj, f, indent=indent, allow_nan=True, separators=None if indent else (",", ":"))
     atomic_write(path, write)
-
-
-def read_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except json.JSONDecodeError as error:
-        raise ModelFileError(f"{path} is not valid JSON ({error}); it may be truncated.") from None
 
 
 class _NoLegacyFormatWarning(logging.Filter):

@@ -18,6 +18,7 @@ from .config import OUTPUT_FIELDS, changed_fields, with_defaults
 from .data import MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
+from .results import run_results
 from .saving import ModelFileError, load_initial_weights, read_json, save_model, save_weights_json, write_json
 
 
@@ -367,15 +368,8 @@ def train_all(config, fresh=False, overwrite=False, only_run=None):
 
 def finished_runs(results_dir, config):
     """Results of every finished run_<i> in `results_dir` trained with `config` (any seed), by i."""
-    runs = []
-    names = [n for n in os.listdir(results_dir) if n.startswith("run_") and n[4:].isdigit()]
-    for name in sorted(names, key=lambda n: int(n[4:])):
-        path = os.path.join(results_dir, name, "results.json")
-        if os.path.exists(path):
-            doc = read_json(path)
-            if doc.get("finished") and not changed_fields(doc["config"], config, OUTPUT_FIELDS + ("seed",)):
-                runs.append(doc)
-    return runs
+    return [doc for _, doc in run_results(results_dir)
+            if not changed_fields(doc["config"], config, OUTPUT_FIELDS + ("seed",))]
 
 
 def summarize(results):

@@ -1,6 +1,4 @@
 """Pictures of what the model looks at, and accuracy plots. Headless: OpenCV and matplotlib's Agg."""
-import glob
-import json
 import os
 
 import cv2
@@ -8,6 +6,7 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
+from .results import run_results
 from .saving import atomic_write
 
 matplotlib.use("Agg")
@@ -166,12 +165,9 @@ def render_examples(model, images, labels, out_dir, seed=None):
 def plot_accuracy(results_dir, path):
     """Train, validation and test accuracy over epochs from every finished run's results.json;
     the mean and a one-std band when there are several runs."""
-    runs = []
-    for file in sorted(glob.glob(os.path.join(results_dir, "run_*", "results.json"))):
-        with open(file) as f:
-            runs.append(json.load(f)["history"])
+    runs = [doc["history"] for _, doc in run_results(results_dir)]
     if not runs:
-        raise FileNotFoundError(f"no results.json under {results_dir}/run_*/")
+        raise FileNotFoundError(f"no finished run's results.json under {results_dir}/run_<i>/")
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     series = [("accuracy", "train (sampled glimpses)", "tab:blue"), ("val_accuracy", "validation", "tab:orange"),
               ("test_accuracy", "test", "tab:green")]
