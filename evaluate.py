@@ -104,10 +104,13 @@ def main(argv=None):
         images, labels = data.test_arrays(args.images)
         render_examples(model, images, labels, out_dir, seed=args.seed)
         print(f"glimpse pictures of {args.images} test images: {out_dir}/")
-    if run_results(runs_folder):
-        plot_path = os.path.join(folder, "MNIST_accuracy.png")
-        plot_accuracy(runs_folder, plot_path)
-        print(f"accuracy plot: {plot_path}")
+    try:
+        if run_results(runs_folder):
+            plot_path = os.path.join(folder, "MNIST_accuracy.png")
+            plot_accuracy(runs_folder, plot_path)
+            print(f"accuracy plot: {plot_path}")
+    except ModelFileError as error:
+        sys.exit(f"error: no accuracy plot: {error}")
     return reports
 
 

@@ -16,7 +16,7 @@ _MODULE_OF = {"DataError": "data", "MnistData": "data", "load_mnist": "data",
               "GlimpseNetwork": "glimpse", "GlimpseSensor": "glimpse",
               "gaussian_log_prob": "losses", "hybrid_loss": "losses",
               "LocationPolicy": "model", "RecurrentAttentionModel": "model",
-              "ModelFileError": "saving", "load_model": "saving", "save_model": "saving"}
+              "ModelFileError": "results", "load_model": "saving", "save_model": "saving"}
 
 
 def _import_tensorflow_quietly():

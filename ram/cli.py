@@ -65,7 +65,8 @@ def _parse_value(text):
 
 
 def main(config_overrides, argv=None, description=None):
-    """Validates the config script's values with the command-line overrides, then trains every run."""
+    """Validates the config script's values with the command-line overrides, then trains every run
+    (or the one of --only-run)."""
     try:
         args, cli, problems = parse_args(argv, config_overrides, description)
         runs = {"runs": DEFAULTS["runs"], **config_overrides, **cli}["runs"]

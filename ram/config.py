@@ -55,7 +55,7 @@ FIELDS = {
     "core_size": Field(256, "units of the core's hidden state h_t", int, min=1),
     "classes": Field(10, "number of classes", int, min=2),
     # location policy
-    "location_std": Field(0.05, "std of the Gaussian location policy (at the end of training with `initial_location_std`, and in sampled evaluation)", numbers.Real, greater_than=0),
+    "location_std": Field(0.05, "std of the Gaussian location policy (with `initial_location_std`: from epoch `decay_epochs` on), also in sampled evaluation", numbers.Real, greater_than=0),
     "initial_location_std": Field(None, "std of the location policy when training starts, decaying linearly to `location_std` over `decay_epochs` (wide exploration first, then paths close to the deterministic one the test takes); None: `location_std` throughout", numbers.Real, greater_than=0, optional=True),
     "location_mean": Field("tanh", "squashing of the policy mean: `tanh` or hard `clip` to [-1, 1]", str, choices=LOCATION_MEANS),
     "policy_hidden": Field(128, "units of a ReLU layer between h_t and the policy mean; 0: linear policy as in the paper", int, min=0),
@@ -72,7 +72,7 @@ FIELDS = {
     "momentum": Field(0.9, "momentum of `sgd` and `rmsprop`", numbers.Real, min=0, max=1),
     "lr_schedule": Field("linear", "`constant`, `linear` (to `min_learning_rate` over `decay_epochs`) or `exponential`", str, choices=SCHEDULES),
     "min_learning_rate": Field(1e-5, "final learning rate of the `linear` schedule", numbers.Real, min=0),
-    "decay_epochs": Field(100, "epochs of the `linear` decay", int, min=1),
+    "decay_epochs": Field(100, "epochs of the `linear` decay (of the learning rate, and of the location std with `initial_location_std`)", int, min=1),
     "decay_rate": Field(0.97, "per-epoch factor of the `exponential` schedule", numbers.Real, greater_than=0, max=1),
     "ema_momentum": Field(None, "keep an exponential moving average of the weights with this momentum (Keras's `use_ema`), used for the per-epoch test and the saved model; None: off", numbers.Real, greater_than=0, max=0.99999, optional=True),
     "clipnorm": Field(None, "clip each gradient to this norm; None: off", numbers.Real, greater_than=0, optional=True),
@@ -188,6 +188,9 @@ def _check_relations(v):
         problems.append(f"patch_size: {v['patch_size']} is larger than the image ({v['image_size']})")
     if v["validation_size"] >= 60000:
         problems.append(f"validation_size: {v['validation_size']} leaves no MNIST training images (60000 in all)")
+    if v["initial_location_std"] is not None and v["initial_location_std"] < v["location_std"]:
+        problems.append(f"initial_location_std: {v['initial_location_std']} is below location_std {v['location_std']}, "
+                        f"which it decays to; raise it, or set None for a constant std")
     if v["ema_momentum"] is not None and v["restore_best_weights"]:
         problems.append("ema_momentum: the averaged weights are the last epoch's; set restore_best_weights False")
     if v["distractors"] and v["dataset"] != "cluttered_mnist":

@@ -68,7 +68,9 @@ class RecurrentAttentionModel(keras.Model):
         self.baseline = keras.layers.Dense(1, name="baseline")
         self.classifier = keras.layers.Dense(s["classes"], name="classifier")
         self.seed_generator = keras.random.SeedGenerator(s["seed"], name="policy_seed")
-        self.location_std_schedule = None  # training's std as a function of the step; None: location_std
+        # training's std as a function of the optimizer step (training.build_model sets it from
+        # `initial_location_std`; not saved: a loaded model trains at `location_std`); None: location_std
+        self.location_std_schedule = None
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("loss", "accuracy", "cross_entropy", "reinforce", "baseline_mse")}
         self.build((None, s["image_size"], s["image_size"]))
@@ -151,7 +153,7 @@ class RecurrentAttentionModel(keras.Model):
             images, labels = ops.repeat(images, paths, axis=0), ops.repeat(labels, paths, axis=0)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
-            std = self.location_std_schedule(self.optimizer.iterations) if self.location_std_schedule else None
+            std = self.location_std_schedule(self.optimizer.iterations) if self.location_std_schedule is not None else None
             path = self.glimpse_path(images, sample=True, std=std)
             losses = self.hybrid_loss(labels, path)
             # tf.distribute sums the replicas' gradients: scale each replica's mean to the global batch's

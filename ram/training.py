@@ -18,7 +18,7 @@ from .config import OUTPUT_FIELDS, changed_fields, with_defaults
 from .data import MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
-from .results import run_results
+from .results import run_lock, run_results
 from .saving import ModelFileError, load_initial_weights, read_json, save_model, save_weights_json, write_json
 
 
@@ -178,6 +178,8 @@ class EpochRecorder(keras.callbacks.Callback):
         if timed_images <= 0:  # an epoch of one compiled call: time it whole, compilation included
             timed, timed_images = train_seconds, self.data.steps_per_epoch * self.data.batch_size
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        if self.model.location_std_schedule is not None:  # the std the next step samples with
+            logs["location_std"] = float(self.model.location_std_schedule(self.model.optimizer.iterations))
         logs["images_per_second"] = timed_images / timed
         logs["train_seconds"] = train_seconds
         logs["compile_seconds"] = self.compile_seconds
@@ -205,7 +207,8 @@ def epoch_line(epoch, epochs, logs):
             f"ce {logs['val_loss']:.3f}")
     if "test_accuracy" in logs:
         line += f" | test acc {100 * logs['test_accuracy']:.2f}%"
-    line += (f" | lr {logs['learning_rate']:.1e}  {logs['images_per_second']:,.0f} img/s  {logs['train_seconds']:.1f} s"
+    line += f" | lr {logs['learning_rate']:.1e}" + (f" std {logs['location_std']:.3f}" if "location_std" in logs else "")
+    line += (f"  {logs['images_per_second']:,.0f} img/s  {logs['train_seconds']:.1f} s"
              f"  {logs['elapsed_seconds'] / 60:.1f} min")
     if logs["compile_seconds"]:
         line += f" (compile {logs['compile_seconds']:.0f} s)"
@@ -285,9 +288,15 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
                                      f"results_dir (--results-dir DIR), or pass --overwrite to replace it.")
             print(f"{run_dir}: already finished (test accuracy {saved['test_accuracy']:.4f}); skipped.")
             return saved
-    if overwrite or fresh:
-        checkpoint.remove(run_dir)
+    with run_lock(run_dir):  # a second process on this run stops here
+        return _train(config, run_dir, data, start_over=overwrite or fresh)
 
+
+def _train(config, run_dir, data, start_over):
+    """train_run's part while it holds the run's lock: resume or start, fit, final test, files."""
+    results_path = os.path.join(run_dir, "results.json")
+    if start_over:
+        checkpoint.remove(run_dir)
     model = build_model(config, data.steps_per_epoch)
     state = {"config": dict(config), "history": [], "wall_seconds": 0.0}
     early = None

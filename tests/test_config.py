@@ -48,6 +48,7 @@ def test_unknown_field_suggests_the_closest_name():
     ("distractor_size", 29, "distractor_size: 29 is above the maximum 28"),
     ("distractors", -1, "distractors: -1 is below the minimum 0"),
     ("distractors", 4, "distractors: 4 pieces of clutter need dataset `cluttered_mnist`"),
+    ("initial_location_std", 0.01, "initial_location_std: 0.01 is below location_std 0.05, which it decays to"),
     ("ema_momentum", 0.999, "ema_momentum: the averaged weights are the last epoch's; set restore_best_weights False"),
     ("momentum", 1.5, "momentum: 1.5 is above the maximum 1"),
     ("jit_compile", "yes", "jit_compile: expected bool, got str 'yes'"),

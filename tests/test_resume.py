@@ -18,7 +18,7 @@ from helpers import SMALL, small_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIELDS = {**SMALL, "train_size": 640, "validation_size": 200, "epochs": 14, "batch_size": 64, "test_every": 2,
-          "early_stopping_patience": 0, "seed": 4}
+          "early_stopping_patience": 0, "seed": 4, "initial_location_std": 0.3, "decay_epochs": 14}
 # Kills the process in the middle of the Nth atomic write, after half the temp file is written.
 KILL_MID_WRITE = """
 import os, signal, sys

@@ -5,6 +5,7 @@ import pytest
 
 import evaluate
 import ram
+from ram.results import run_results
 from ram.saving import load_model, read_json
 from ram.training import summarize
 from helpers import count_wrong
@@ -28,12 +29,8 @@ def test_shipped_model_gives_the_claimed_error(config_name, mnist_path):
 @pytest.mark.parametrize("folder", ["MNIST_Results", "MNIST_fast_Results", "MNIST_translated_Results",
                                     "MNIST_cluttered_Results"])
 def test_summary_is_the_summary_of_the_shipped_runs(folder):
-    runs = []
-    for i in range(100):
-        path = os.path.join(ROOT, folder, f"run_{i}", "results.json")
-        if not os.path.exists(path):
-            break
-        runs.append(read_json(path))
+    runs = [doc for _, doc in run_results(os.path.join(ROOT, folder))]
+    assert len(runs) >= 1
     assert_same_summary(read_json(os.path.join(ROOT, folder, "summary.json")), summarize(runs))
 
 
