@@ -13,7 +13,8 @@ from helpers import count_wrong
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.parametrize("config_name", ["run_mnist", "run_mnist_fast", "run_translated_mnist", "run_cluttered_mnist"])
+@pytest.mark.parametrize("config_name", ["run_mnist", "run_mnist_fast", "run_translated_mnist", "run_cluttered_mnist",
+                                         "run_cluttered_mnist_100"])
 def test_shipped_model_gives_the_claimed_error(config_name, mnist_path):
     config = ram.make_config({**evaluate.load_config_module(os.path.join(ROOT, f"{config_name}.py")).CONFIG,
                               "data_path": mnist_path})
@@ -27,7 +28,7 @@ def test_shipped_model_gives_the_claimed_error(config_name, mnist_path):
 
 
 @pytest.mark.parametrize("folder", ["MNIST_Results", "MNIST_fast_Results", "MNIST_translated_Results",
-                                    "MNIST_cluttered_Results"])
+                                    "MNIST_cluttered_Results", "MNIST_cluttered_100_Results"])
 def test_summary_is_the_summary_of_the_shipped_runs(folder):
     runs = [doc for _, doc in run_results(os.path.join(ROOT, folder))]
     assert len(runs) >= 1
