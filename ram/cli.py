@@ -71,7 +71,7 @@ def main(config_overrides, argv=None, description=None):
         args, cli, problems = parse_args(argv, config_overrides, description)
         runs = {"runs": DEFAULTS["runs"], **config_overrides, **cli}["runs"]
         if args.only_run is not None and isinstance(runs, int) and not 0 <= args.only_run < runs:
-            problems.append(f"--only-run {args.only_run}: must name one of the runs 0 .. runs - 1 (raise --runs)")
+            problems.append(f"--only-run {args.only_run}: must name one of the runs 0 .. {runs - 1} (runs {runs}; raise --runs)")
         config = make_config({**config_overrides, **cli}, problems)
         from . import training  # TensorFlow from here on
         from .data import DataError
