@@ -12,11 +12,10 @@ import argparse
 import importlib
 import importlib.util
 import os
-import re
 import sys
 
 from ram.config import ConfigError, make_config
-from ram.results import run_results
+from ram.results import run_index, run_results
 
 
 def load_config_module(name):
@@ -67,7 +66,7 @@ def output_folder(model_path):
     """Where a model's pictures go: the results folder of `<folder>/run_<i>/model.h5`, else the
     model file's own folder."""
     run_dir = os.path.dirname(os.path.abspath(model_path))
-    if re.fullmatch(r"run_\d+", os.path.basename(run_dir)):
+    if run_index(os.path.basename(run_dir)) is not None:
         return os.path.dirname(run_dir)
     return run_dir
 
@@ -105,12 +104,13 @@ def main(argv=None):
         render_examples(model, images, labels, out_dir, seed=args.seed)
         print(f"glimpse pictures of {args.images} test images: {out_dir}/")
     try:
-        if run_results(runs_folder):
-            plot_path = os.path.join(folder, "MNIST_accuracy.png")
-            plot_accuracy(runs_folder, plot_path)
-            print(f"accuracy plot: {plot_path}")
+        runs = run_results(runs_folder)
     except ModelFileError as error:
         sys.exit(f"error: no accuracy plot: {error}")
+    if runs:
+        plot_path = os.path.join(folder, "MNIST_accuracy.png")
+        plot_accuracy(runs, plot_path)
+        print(f"accuracy plot: {plot_path}")
     return reports
 
 

@@ -2,7 +2,10 @@
 import contextlib
 import json
 import os
+import re
 import socket
+
+LOCK_NAME = "training.lock"  # in run_<i>/ while a process trains that run
 
 
 class ModelFileError(ValueError):
@@ -17,14 +20,20 @@ def read_json(path):
         raise ModelFileError(f"{path} is not valid JSON ({error}); it may be truncated.") from None
 
 
+def run_index(name):
+    """i of a run folder's name `run_<i>`, else None."""
+    match = re.fullmatch(r"run_(\d+)", name)
+    return int(match.group(1)) if match else None
+
+
 def run_results(results_dir):
     """(run folder, its results.json as a dict) for every finished run: each `run_<i>/` in
     `results_dir` whose results.json says so, ordered by i."""
     if not os.path.isdir(results_dir):
         return []
-    names = [n for n in os.listdir(results_dir) if n.startswith("run_") and n[4:].isdigit()]
+    names = [n for n in os.listdir(results_dir) if run_index(n) is not None]
     runs = []
-    for name in sorted(names, key=lambda n: int(n[4:])):
+    for name in sorted(names, key=run_index):
         path = os.path.join(results_dir, name, "results.json")
         if os.path.exists(path):
             doc = read_json(path)
@@ -62,9 +71,6 @@ def run_lock(run_dir):
         yield
     finally:
         os.remove(path)
-
-
-LOCK_NAME = "training.lock"
 
 
 def _process_alive(pid):

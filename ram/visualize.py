@@ -6,7 +6,6 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-from .results import run_results
 from .saving import atomic_write
 
 matplotlib.use("Agg")
@@ -162,12 +161,13 @@ def render_examples(model, images, labels, out_dir, seed=None):
     return predictions, written
 
 
-def plot_accuracy(results_dir, path):
-    """Train, validation and test accuracy over epochs from every finished run's results.json;
-    the mean and a one-std band when there are several runs."""
-    runs = [doc["history"] for _, doc in run_results(results_dir)]
+def plot_accuracy(runs, path):
+    """Train, validation and test accuracy over epochs of finished runs (`results.run_results`' list
+    of (folder, results.json)); the mean and a one-std band when there are several runs."""
     if not runs:
-        raise FileNotFoundError(f"no finished run's results.json under {results_dir}/run_<i>/")
+        raise ValueError("no finished run to plot")
+    results_dir = os.path.dirname(runs[0][0])
+    runs = [doc["history"] for _, doc in runs]
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     series = [("accuracy", "train (sampled glimpses)", "tab:blue"), ("val_accuracy", "validation", "tab:orange"),
               ("test_accuracy", "test", "tab:green")]
