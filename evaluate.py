@@ -2,6 +2,7 @@
 
     python evaluate.py run_mnist                       # best finished run of that config
     python evaluate.py run_translated_mnist.py path/to/model.h5 --images 5 --samples 20
+    python evaluate.py run_cluttered_mnist --eval-seed 7     # a recount on freshly drawn test canvases
 
 Prints the test error (deterministic policy, one sampled glimpse path, Monte Carlo over sampled
 paths) and the error of each class; writes glimpse pictures to <folder>/Images/ and the accuracy plot
@@ -56,6 +57,9 @@ def parse_args(argv):
     parser.add_argument("--samples", type=int, help="sampled paths for Monte Carlo (default: the config's mc_samples)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of random first glimpses and sampled paths (default 0, as training's final test)")
+    parser.add_argument("--eval-seed", type=int,
+                        help="draw the test canvases (translations, clutter) from this seed instead of the "
+                             "config's eval_seed: a recount on freshly drawn canvases of the same test digits")
     parser.add_argument("--data", help="local mnist.npz (Keras layout)")
     parser.add_argument("--out", help="folder for Images/ and the accuracy plot (default: the model's results "
                                       "folder, the one holding its run_<i>/)")
@@ -79,8 +83,9 @@ def main(argv=None):
     from ram.saving import ModelFileError, load_model
     from ram.visualize import plot_accuracy, render_examples
     try:
+        overrides = {"data_path": args.data, "eval_seed": args.eval_seed}
         config = make_config({**load_config_module(args.config).CONFIG,
-                              **({"data_path": args.data} if args.data else {})})
+                              **{k: v for k, v in overrides.items() if v is not None}})
         samples = args.samples or config.mc_samples
         model_path = args.model or best_model(config.results_dir)
         model = load_model(model_path, expected=config)
@@ -88,6 +93,9 @@ def main(argv=None):
     except (ConfigError, DataError, ModelFileError, FileNotFoundError) as error:
         sys.exit(f"error: {error}")
     print(f"model: {model_path}")
+    if args.eval_seed is not None:
+        print(f"test canvases drawn from eval_seed {config.eval_seed}" +
+              ("" if config.dataset != "mnist" else " (plain MNIST has no canvases: the same images)"))
     test = data.test()
     reports = {}
     for name, paths in (("deterministic", 0), ("one sampled path", 1), (f"Monte Carlo over {samples} paths", samples)):

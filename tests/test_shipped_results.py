@@ -1,6 +1,8 @@
 """The shipped results folders: each run's claimed test error is what its shipped model gives."""
+import math
 import os
 
+import numpy as np
 import pytest
 
 import evaluate
@@ -25,6 +27,23 @@ def test_shipped_model_gives_the_claimed_error(config_name, mnist_path):
     data = ram.MnistData(config)
     model.reseed(0)  # the final test's seed (random first glimpses)
     assert count_wrong(model, data.test()) == round(claimed["test_error"] * 10000)
+
+
+@pytest.mark.parametrize("config_name", ["run_translated_mnist", "run_cluttered_mnist", "run_cluttered_mnist_100"])
+def test_shipped_model_on_freshly_drawn_canvases(config_name, mnist_path):
+    """An independent recount: the test digits on canvases (positions, clutter) drawn from another
+    eval_seed give the claimed deterministic error within three standard errors of a difference."""
+    config = ram.make_config({**evaluate.load_config_module(os.path.join(ROOT, f"{config_name}.py")).CONFIG,
+                              "data_path": mnist_path})
+    fresh = ram.make_config({**config, "eval_seed": config.eval_seed + 1})
+    claimed = read_json(os.path.join(ROOT, config.results_dir, "run_0", "results.json"))["test_error"]
+    model = load_model(os.path.join(ROOT, config.results_dir, "run_0", "model.h5"), expected=config)
+    data = ram.MnistData(fresh)
+    assert not np.array_equal(next(iter(data.test()))[0], next(iter(ram.MnistData(config).test()))[0])
+    model.reseed(0)
+    recount = count_wrong(model, data.test()) / 10000
+    stderr = math.sqrt(claimed * (1 - claimed) / 10000)
+    assert abs(recount - claimed) <= 3 * math.sqrt(2) * stderr, (recount, claimed)
 
 
 @pytest.mark.parametrize("folder", ["MNIST_Results", "MNIST_fast_Results", "MNIST_translated_Results",
