@@ -33,6 +33,7 @@ CONFIG = dict(
     policy_trains_core=False,
     first_location="random",
     # loss
+    reward="correct",          # REINFORCE reward: 1 for a right answer (the paper), or "probability" of the true class
     cross_entropy_weight=1.0,
     reinforce_weight=1.0,
     baseline_weight=1.0,

@@ -30,6 +30,7 @@ OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
 SCHEDULES = ("constant", "linear", "exponential")
 LOCATION_MEANS = ("tanh", "clip")
 FIRST_LOCATIONS = ("random", "center")
+REWARDS = ("correct", "probability")
 
 FIELDS = {
     # data
@@ -63,6 +64,7 @@ FIELDS = {
     "first_location": Field("random", "first glimpse in training and sampled evaluation: `random` (uniform) or `center`", str, choices=FIRST_LOCATIONS),
     "train_paths": Field(1, "sampled glimpse paths per training image (the paper's M): each image is repeated this many times in a step, so a step trains `batch_size` x M paths", int, min=1),
     # loss
+    "reward": Field("correct", "REINFORCE reward of a glimpse path: `correct` (1 for a right final prediction, else 0: the paper) or `probability` (the softmax probability of the true class: credit also for paths that make a right answer surer)", str, choices=REWARDS),
     "cross_entropy_weight": Field(1.0, "weight of the classification cross entropy", numbers.Real, min=0),
     "reinforce_weight": Field(1.0, "weight of the REINFORCE term", numbers.Real, min=0),
     "baseline_weight": Field(1.0, "weight of the baseline's mean squared error", numbers.Real, min=0),

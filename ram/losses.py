@@ -12,20 +12,27 @@ def gaussian_log_prob(x, mean, std):
 
 
 def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, reinforce_weight=1.0,
-                baseline_weight=1.0):
+                baseline_weight=1.0, reward="correct"):
     """Returns the total loss and its parts.
 
     labels (B,) int; logits (B, classes); log_probs (B, T) log pi(l_t | h_{t-1}) of the sampled
-    locations; baselines (B, T) b_t. Reward R = 1 for a right final prediction, else 0. The
-    advantage R - b_t is a constant in the REINFORCE term, so REINFORCE trains only the policy,
-    the baseline's MSE only the baseline and cross entropy only the rest.
+    locations; baselines (B, T) b_t. Reward R = 1 for a right final prediction, else 0 (`correct`,
+    the paper), or the predicted probability of the true class (`probability`). The advantage
+    R - b_t is a constant in the REINFORCE term, so REINFORCE trains only the policy, the baseline's
+    MSE only the baseline and cross entropy only the rest.
     """
     labels = ops.cast(labels, "int32")
     cross_entropy = ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True))
-    reward = ops.cast(ops.equal(ops.argmax(logits, axis=-1), labels), "float32")  # (B,)
+    correct = ops.cast(ops.equal(ops.argmax(logits, axis=-1), labels), "float32")  # (B,)
+    if reward == "correct":
+        reward = correct
+    elif reward == "probability":
+        reward = ops.stop_gradient(ops.take_along_axis(ops.softmax(logits), labels[:, None], axis=-1)[:, 0])  # (B,)
+    else:
+        raise ValueError(f"reward: {reward!r} is not `correct` or `probability`")
     advantage = ops.stop_gradient(reward[:, None] - baselines)  # (B, T)
     reinforce = -ops.mean(ops.sum(log_probs * advantage, axis=1))
     baseline = ops.mean(ops.square(reward[:, None] - baselines))
     loss = cross_entropy_weight * cross_entropy + reinforce_weight * reinforce + baseline_weight * baseline
     return {"loss": loss, "cross_entropy": cross_entropy, "reinforce": reinforce, "baseline_mse": baseline,
-            "accuracy": ops.mean(reward)}
+            "accuracy": ops.mean(correct)}

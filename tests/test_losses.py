@@ -28,8 +28,8 @@ def test_gaussian_log_prob_is_a_density():
     assert abs(density.sum() * (grid[1] - grid[0]) ** 2 - 1) < 1e-3
 
 
-def _gradients(policy_trains_core=False):
-    config = small_config(policy_trains_core=policy_trains_core)
+def _gradients(policy_trains_core=False, reward="correct"):
+    config = small_config(policy_trains_core=policy_trains_core, reward=reward)
     model = RecurrentAttentionModel(config)
     images = tf.constant(np.random.default_rng(0).random((16, 28, 28)), tf.float32)
     labels = tf.constant(np.arange(16) % 10)
@@ -67,6 +67,37 @@ def test_baseline_mse_trains_only_the_baseline(grads):
     assert grads["baseline_mse", "baseline"] > 0
     for name in ("policy", "classifier", "core", "glimpse"):
         assert grads["baseline_mse", name] == 0, name
+
+
+def test_probability_reward_keeps_each_part_on_its_own_weights():
+    """With reward = probability of the true class, the reward depends on the classifier's output:
+    still REINFORCE trains only the policy and the baseline's MSE only the baseline."""
+    grads = _gradients(reward="probability")
+    assert grads["reinforce", "policy"] > 0 and grads["baseline_mse", "baseline"] > 0
+    for name in ("classifier", "baseline", "core", "glimpse"):
+        assert grads["reinforce", name] == 0, name
+    for name in ("policy", "classifier", "core", "glimpse"):
+        assert grads["baseline_mse", name] == 0, name
+
+
+@pytest.mark.parametrize("reward", ["correct", "probability"])
+def test_reinforce_term_against_numpy(reward):
+    """The REINFORCE and baseline terms from plain numpy: reward 1/0 for a right argmax, or the
+    softmax probability of the true class; the accuracy part counts right answers either way."""
+    rng = np.random.default_rng(4)
+    logits, log_probs, baselines = rng.normal(size=(6, 10)), rng.normal(size=(6, 3)), rng.random((6, 3))
+    labels = np.array([0, 1, 2, 3, 4, 5])
+    logits[0, 0] = logits[1, 1] = 9.0  # two right answers at least
+    parts = ram.hybrid_loss(tf.constant(labels), *(tf.constant(a, tf.float32) for a in (logits, log_probs, baselines)),
+                            reward=reward)
+    right = (logits.argmax(1) == labels).astype(float)
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    r = right if reward == "correct" else p[np.arange(6), labels]
+    np.testing.assert_allclose(float(parts["reinforce"]), -np.mean(np.sum(log_probs * (r[:, None] - baselines), 1)),
+                               rtol=1e-5)
+    np.testing.assert_allclose(float(parts["baseline_mse"]), np.mean((r[:, None] - baselines) ** 2), rtol=1e-5)
+    assert float(parts["accuracy"]) == pytest.approx(right.mean())
 
 
 def test_policy_can_train_the_core_as_in_the_paper():
