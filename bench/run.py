@@ -3,6 +3,7 @@
     python -m bench                     # every config x core x batch size: img/s, compile, RSS
     python -m bench --tiny              # a few steps of one case (checks the benchmark runs)
     python -m bench --time-to-accuracy run_mnist [-- --core rnn ...]   # minutes to the paper's test error
+    python -m bench --paired run_mnist_fast -- --batch-size 256         # a config change's speed, in one process
 
 Each case runs in its own process (clean peak RSS). Prints a table; writes JSON with the machine's
 core count and library versions (default bench/results/<date>.json).
@@ -140,6 +141,46 @@ def time_to_accuracy(config_name, mnist_path, extra_args, results_dir):
             "epochs_to_paper_error": None if hit is None else hit["epoch"], "run_minutes": doc["wall_seconds"] / 60}
 
 
+def paired(config_name, extra_args, mnist_path, seconds, repeats):
+    """Training img/s of a config script's values against the same with `extra_args` (its flags): both
+    models built in one process and timed in alternating windows, so that the host's drift between
+    processes (+-25% here) falls on both alike. Returns each side's median and windows, and the ratio."""
+    import importlib
+    import keras
+    import ram
+    from ram.cli import parse_args
+    from ram.training import build_model
+    base = importlib.import_module(config_name).CONFIG
+    _, changes, problems = parse_args(extra_args, base)
+    if problems or not changes:
+        raise SystemExit("error: --paired needs config flags after --, e.g. -- --batch-size 256"
+                         + "".join(f"\n  {p}" for p in problems))
+    sides = {}
+    for name, fields in (("config", {}), ("changed", changes)):
+        config = ram.make_config({**base, **fields, **({"data_path": mnist_path} if mnist_path else {})})
+        data = ram.MnistData(config)
+        model = build_model(config, data.steps_per_epoch)
+        batches = data.train(config.seed)
+        per_call = config.steps_per_execution
+        model.fit(batches, steps_per_epoch=2 * per_call, epochs=1, verbose=0, shuffle=False)  # compile
+        start = time.perf_counter()
+        model.fit(batches, steps_per_epoch=2 * per_call, epochs=1, verbose=0, shuffle=False)
+        call_seconds = (time.perf_counter() - start) / 2
+        calls = max(2, int(seconds / repeats / call_seconds))  # about seconds / repeats per window
+        sides[name] = {"model": model, "batches": batches, "steps": calls * per_call, "batch_size": config.batch_size,
+                       "img_s": []}
+    for _ in range(repeats):
+        for side in sides.values():
+            start = time.perf_counter()
+            side["model"].fit(side["batches"], steps_per_epoch=side["steps"], epochs=1, verbose=0, shuffle=False)
+            side["img_s"].append(side["steps"] * side["batch_size"] / (time.perf_counter() - start))
+    result = {"config": config_name, "changes": changes, "windows": repeats}
+    for name, side in sides.items():
+        result[name] = {"train_img_s": statistics.median(side["img_s"]), "windows_img_s": side["img_s"]}
+    result["speedup"] = result["changed"]["train_img_s"] / result["config"]["train_img_s"]
+    return result
+
+
 def machine():
     import keras
     import numpy
@@ -184,8 +225,10 @@ def main(argv=None):
     parser.add_argument("--time-to-accuracy", metavar="CONFIG", choices=sorted(PAPER_ERROR),
                         help="a full training of CONFIG's defaults (flags after -- change them), testing every epoch: "
                              "minutes until one glimpse sequence reaches the paper's test error")
+    parser.add_argument("--paired", metavar="CONFIG", help="training speed of CONFIG's values against the same with "
+                        "the flags after --, both in one process, timed in alternating windows")
     parser.add_argument("config_args", nargs=argparse.REMAINDER, help="after --: flags for --time-to-accuracy's "
-                                                                       "config, e.g. -- --core rnn --epochs 120")
+                                                                       "or --paired's config, e.g. -- --core rnn")
     parser.add_argument("--out", help="JSON output path (default bench/results/<date>.json)")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: one case, JSON on stdout
     args = parser.parse_args(argv)
@@ -194,8 +237,16 @@ def main(argv=None):
                                       mnist_path=args.data)))
         return
     report = {"machine": machine()}
-    if args.time_to_accuracy:
-        extra = args.config_args[1:] if args.config_args[:1] == ["--"] else args.config_args
+    extra = args.config_args[1:] if args.config_args[:1] == ["--"] else args.config_args
+    if args.paired:
+        if args.tiny:
+            args.seconds, args.repeats = 1, 2
+        r = report["paired"] = paired(args.paired, extra, args.data, args.seconds, args.repeats)
+        for name, label in (("config", args.paired), ("changed", f"with {' '.join(extra)}")):
+            print(f"{label}: {r[name]['train_img_s']:,.0f} training img/s (median; windows "
+                  + ", ".join(f"{v:,.0f}" for v in r[name]["windows_img_s"]) + ")")
+        print(f"speed-up: x{r['speedup']:.2f}")
+    elif args.time_to_accuracy:
         report["time_to_accuracy"] = time_to_accuracy(args.time_to_accuracy, args.data, extra,
                                                       os.path.join(ROOT, "bench", "results", "time_to_accuracy"))
         print(json.dumps(report["time_to_accuracy"], indent=1))

@@ -24,3 +24,14 @@ def test_flop_count_of_the_mnist_lstm_model():
     per_move = 256 * 128 + 128 * 2 + 256 * 1  # policy (hidden, mean) and baseline, for 5 of the 6 steps
     macs = 6 * per_glimpse + 5 * per_move + 256 * 10
     assert train_flops_per_image(model) == 3 * 2 * macs  # forward once, backward twice
+
+
+def test_paired_timing_of_a_config_change(tmp_path, mnist_path):
+    out = tmp_path / "paired.json"
+    report = main(["--paired", "run_mnist_fast", "--tiny", "--data", mnist_path, "--out", str(out), "--",
+                   "--batch-size", "256", "--glimpses", "2"])["paired"]
+    assert report["changes"] == {"batch_size": 256, "glimpses": 2}
+    for side in ("config", "changed"):
+        assert len(report[side]["windows_img_s"]) == 2 and report[side]["train_img_s"] > 0
+    assert report["speedup"] == report["changed"]["train_img_s"] / report["config"]["train_img_s"]
+    assert json.loads(out.read_text())["paired"] == json.loads(json.dumps(report))
