@@ -65,8 +65,8 @@ def assert_same_summary(shipped, expected):
 
 
 def test_summary_comparison_catches_a_changed_number():
-    runs = [{"wall_seconds": 10.0, "epochs_trained": 3, "test_accuracy": 0.99, "test_error": 0.01},
-            {"wall_seconds": 12.0, "epochs_trained": 3, "test_accuracy": 0.98, "test_error": 0.02}]
+    runs = [{"config": {"seed": 0}, "wall_seconds": 10.0, "epochs_trained": 3, "test_accuracy": 0.99, "test_error": 0.01},
+            {"config": {"seed": 1}, "wall_seconds": 12.0, "epochs_trained": 3, "test_accuracy": 0.98, "test_error": 0.02}]
     summary = summarize(runs)
     assert_same_summary(summary, summarize(runs))
     for key, broken in (("test_error_mean", 0.0151), ("wall_seconds", [10.0, 12.5]), ("runs", 3)):

@@ -51,6 +51,7 @@ def test_main_writes_every_promised_file(tmp_path, mnist_path, capsys):
                            + ["--only-run", "1"])
     assert sorted(p.name for p in (tmp_path / "alone").glob("run_*")) == ["run_1"]
     assert alone["runs"] == 1 and alone["test_accuracy"] == [summary["test_accuracy"][1]]
+    assert summary["seeds"] == [0, 1] and alone["seeds"] == [1]
     with pytest.raises(SystemExit, match="--only-run 2: must name one of the runs"):
         run_mnist.main(_args(tmp_path, mnist_path, runs=2) + ["--only-run", "2"])
 
