@@ -2,7 +2,7 @@
 
     python evaluate.py run_mnist                       # best finished run of that config
     python evaluate.py run_translated_mnist.py path/to/model.h5 --images 5 --samples 20
-    python evaluate.py run_cluttered_mnist --eval-seed 7     # a recount on freshly drawn test canvases
+    python evaluate.py run_cluttered_mnist --eval-seed 7 --out /tmp/recount   # on freshly drawn test canvases
 
 Prints the test error (deterministic policy, one sampled glimpse path, Monte Carlo over sampled
 paths) and the error of each class; writes glimpse pictures to <folder>/Images/ and the accuracy plot

@@ -146,18 +146,16 @@ def paired(config_name, extra_args, mnist_path, seconds, repeats):
     models built in one process and timed in alternating windows, so that the host's drift between
     processes (+-25% here) falls on both alike. Returns each side's median and windows, and the ratio."""
     import importlib
-    import keras
     import ram
     from ram.cli import parse_args
     from ram.training import build_model
-    base = importlib.import_module(config_name).CONFIG
-    _, changes, problems = parse_args(extra_args, base)
+    _, changes, problems = parse_args(extra_args, importlib.import_module(config_name).CONFIG)
     if problems or not changes:
         raise SystemExit("error: --paired needs config flags after --, e.g. -- --batch-size 256"
                          + "".join(f"\n  {p}" for p in problems))
     sides = {}
     for name, fields in (("config", {}), ("changed", changes)):
-        config = ram.make_config({**base, **fields, **({"data_path": mnist_path} if mnist_path else {})})
+        config = _config(config_name, **fields, data_path=mnist_path)
         data = ram.MnistData(config)
         model = build_model(config, data.steps_per_epoch)
         batches = data.train(config.seed)
@@ -176,7 +174,8 @@ def paired(config_name, extra_args, mnist_path, seconds, repeats):
             side["img_s"].append(side["steps"] * side["batch_size"] / (time.perf_counter() - start))
     result = {"config": config_name, "changes": changes, "windows": repeats}
     for name, side in sides.items():
-        result[name] = {"train_img_s": statistics.median(side["img_s"]), "windows_img_s": side["img_s"]}
+        result[name] = {"train_img_s": statistics.median(side["img_s"]), "windows_img_s": side["img_s"],
+                        "batch_size": side["batch_size"], "steps_per_window": side["steps"]}
     result["speedup"] = result["changed"]["train_img_s"] / result["config"]["train_img_s"]
     return result
 
@@ -225,13 +224,15 @@ def main(argv=None):
     parser.add_argument("--time-to-accuracy", metavar="CONFIG", choices=sorted(PAPER_ERROR),
                         help="a full training of CONFIG's defaults (flags after -- change them), testing every epoch: "
                              "minutes until one glimpse sequence reaches the paper's test error")
-    parser.add_argument("--paired", metavar="CONFIG", help="training speed of CONFIG's values against the same with "
+    parser.add_argument("--paired", metavar="CONFIG", choices=sorted(PAPER_ERROR), help="training speed of CONFIG's values against the same with "
                         "the flags after --, both in one process, timed in alternating windows")
     parser.add_argument("config_args", nargs=argparse.REMAINDER, help="after --: flags for --time-to-accuracy's "
                                                                        "or --paired's config, e.g. -- --core rnn")
     parser.add_argument("--out", help="JSON output path (default bench/results/<date>.json)")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: one case, JSON on stdout
     args = parser.parse_args(argv)
+    if args.paired and args.time_to_accuracy:
+        parser.error("--paired and --time-to-accuracy are separate runs: give one")
     if args.case:
         print(json.dumps(measure_case(**json.loads(args.case), seconds=args.seconds, repeats=args.repeats,
                                       mnist_path=args.data)))

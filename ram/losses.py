@@ -25,14 +25,14 @@ def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, 
     cross_entropy = ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True))
     correct = ops.cast(ops.equal(ops.argmax(logits, axis=-1), labels), "float32")  # (B,)
     if reward == "correct":
-        reward = correct
+        rewards = correct
     elif reward == "probability":
-        reward = ops.stop_gradient(ops.take_along_axis(ops.softmax(logits), labels[:, None], axis=-1)[:, 0])  # (B,)
+        rewards = ops.stop_gradient(ops.take_along_axis(ops.softmax(logits), labels[:, None], axis=-1)[:, 0])  # (B,)
     else:
         raise ValueError(f"reward: {reward!r} is not `correct` or `probability`")
-    advantage = ops.stop_gradient(reward[:, None] - baselines)  # (B, T)
+    advantage = ops.stop_gradient(rewards[:, None] - baselines)  # (B, T)
     reinforce = -ops.mean(ops.sum(log_probs * advantage, axis=1))
-    baseline = ops.mean(ops.square(reward[:, None] - baselines))
+    baseline = ops.mean(ops.square(rewards[:, None] - baselines))
     loss = cross_entropy_weight * cross_entropy + reinforce_weight * reinforce + baseline_weight * baseline
     return {"loss": loss, "cross_entropy": cross_entropy, "reinforce": reinforce, "baseline_mse": baseline,
             "accuracy": ops.mean(correct)}

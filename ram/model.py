@@ -83,17 +83,17 @@ class RecurrentAttentionModel(keras.Model):
             head.build((None, s["core_size"]))
         self.built = True
 
-    def glimpse_path(self, images, sample, return_glimpses=False, std=None, first_location=None):
+    def glimpse_path(self, images, sample, return_glimpses=False, std=None, first_glimpse_at=None):
         """Runs all glimpses. Returns logits (B, classes), locations (B, T, 2), and for the T - 1
         chosen locations their log-probabilities and baselines (B, T - 1); with
         `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch). Sampled moves use
-        `std` (None: `location_std`). `first_location` (2,) or (B, 2) places the first glimpse
+        `std` (None: `location_std`). `first_glimpse_at` (2,) or (B, 2) places the first glimpse
         instead of the config's rule (for probes of where a path should start)."""
         s = self.settings
         std = s["location_std"] if std is None else std
         batch = ops.shape(images)[0]
-        if first_location is not None:
-            location = ops.broadcast_to(ops.cast(first_location, "float32"), (batch, 2))
+        if first_glimpse_at is not None:
+            location = ops.broadcast_to(ops.cast(first_glimpse_at, "float32"), (batch, 2))
         elif s["first_location"] == "random":  # the same rule in training and evaluation
             location = tf.random.stateless_uniform((batch, 2), self._next_seed(), -1.0, 1.0)
         else:

@@ -383,8 +383,8 @@ def finished_runs(results_dir, config):
 
 def summarize(results):
     """Mean and standard deviation over runs of the test accuracy and errors; `seeds` names the runs."""
-    summary = {"runs": len(results), "seeds": [r["config"]["seed"] for r in results], "wall_seconds": [r["wall_seconds"] for r in results],
-               "epochs": [r["epochs_trained"] for r in results]}
+    summary = {"runs": len(results), "seeds": [r["config"]["seed"] for r in results],
+               "wall_seconds": [r["wall_seconds"] for r in results], "epochs": [r["epochs_trained"] for r in results]}
     for key in ("test_accuracy", "test_error", "test_error_sampled", "test_error_mc"):
         values = np.array([r[key] for r in results if key in r])
         summary[key] = values.tolist()

@@ -1,6 +1,8 @@
 """The benchmark runs (tiny mode); no timing is asserted."""
 import json
 
+import pytest
+
 from bench.run import main
 
 
@@ -33,5 +35,13 @@ def test_paired_timing_of_a_config_change(tmp_path, mnist_path):
     assert report["changes"] == {"batch_size": 256, "glimpses": 2}
     for side in ("config", "changed"):
         assert len(report[side]["windows_img_s"]) == 2 and report[side]["train_img_s"] > 0
-    assert report["speedup"] == report["changed"]["train_img_s"] / report["config"]["train_img_s"]
+    assert report["config"]["batch_size"] == 128 and report["changed"]["batch_size"] == 256  # the flags applied
+    assert report["speedup"] == pytest.approx(report["changed"]["train_img_s"] / report["config"]["train_img_s"])
     assert json.loads(out.read_text())["paired"] == json.loads(json.dumps(report))
+
+
+def test_paired_needs_flags_and_a_known_config(mnist_path):
+    with pytest.raises(SystemExit, match="needs config flags"):
+        main(["--paired", "run_mnist_fast", "--data", mnist_path])
+    with pytest.raises(SystemExit):
+        main(["--paired", "run_mnist_fast.py", "--", "--batch-size", "256"])

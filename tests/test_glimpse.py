@@ -77,18 +77,18 @@ def test_sensor_scale_3_and_locations_far_outside():
     assert np.all(got[2] == 0)  # wholly outside
 
 
-def test_a_given_first_location_places_the_first_glimpse():
-    """glimpse_path(first_location=...) starts every path there: the first glimpse is the numpy crop
+def test_first_glimpse_at_places_the_first_glimpse():
+    """glimpse_path(first_glimpse_at=...) starts every path there: the first glimpse is the numpy crop
     at that point, and (0, 0) gives the `center` rule's path exactly."""
     from ram import RecurrentAttentionModel
     from helpers import small_config
     images = np.random.default_rng(3).random((4, 28, 28)).astype("float32")
     model = RecurrentAttentionModel(small_config(first_location="center"))
-    path = model.glimpse_path(tf.constant(images), sample=False, return_glimpses=True, first_location=(0.3, -0.7))
+    path = model.glimpse_path(tf.constant(images), sample=False, return_glimpses=True, first_glimpse_at=(0.3, -0.7))
     np.testing.assert_allclose(path["locations"].numpy()[:, 0], np.tile([0.3, -0.7], (4, 1)), rtol=1e-6)
     for image, glimpse in zip(images, path["glimpses"].numpy()[:, 0]):
         np.testing.assert_allclose(glimpse, numpy_glimpse(image, (0.3, -0.7), 8, 1, 2, 14.0), atol=1e-5)
     centred = model.glimpse_path(tf.constant(images), sample=False)["logits"].numpy()
-    given = model.glimpse_path(tf.constant(images), sample=False, first_location=(0.0, 0.0))["logits"].numpy()
+    given = model.glimpse_path(tf.constant(images), sample=False, first_glimpse_at=(0.0, 0.0))["logits"].numpy()
     np.testing.assert_array_equal(given, centred)
     assert not np.allclose(path["logits"].numpy(), centred)

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-sys.path.insert(0, os.getcwd())
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
 import evaluate  # noqa: E402  (the config-script loader)
 import ram  # noqa: E402
 from ram.saving import load_model  # noqa: E402
@@ -19,7 +19,7 @@ from ram.saving import load_model  # noqa: E402
 
 def grid_errors(model, dataset, points):
     """Error (%) of the deterministic path on `dataset` with the first glimpse at each of `points`."""
-    path = tf.function(lambda images, first: tf.argmax(model.glimpse_path(images, sample=False, first_location=first)
+    path = tf.function(lambda images, first: tf.argmax(model.glimpse_path(images, sample=False, first_glimpse_at=first)
                                                        ["logits"], -1), jit_compile=True)
     batches = [(images, labels.numpy()) for images, labels in dataset]
     count = sum(len(labels) for _, labels in batches)
@@ -38,12 +38,12 @@ def main():
                               **({"data_path": args.data} if args.data else {})})
     model, data = load_model(args.model, expected=config), ram.MnistData(config)
     axis = np.linspace(-0.8, 0.8, args.side)
-    points = [(y, x) for y in axis for x in axis]
+    points = [(x, y) for y in axis for x in axis]  # locations are (x, y): rows of the grid are y
     np.set_printoptions(precision=2, suppress=True, linewidth=200)
     grids = {}
     for name, dataset in (("validation", data.validation()), ("test", data.test())):
         grids[name] = grid_errors(model, dataset, points)
-        print(f"{name} error (%), rows: first coordinate {axis[0]:+.1f} .. {axis[-1]:+.1f}, columns: second")
+        print(f"{name} error (%), rows: y {axis[0]:+.1f} (top) .. {axis[-1]:+.1f}, columns: x, left to right")
         print(grids[name].reshape(args.side, args.side))
         print(f"mean {grids[name].mean():.3f}, min {grids[name].min():.2f}, max {grids[name].max():.2f}")
     best = grids["validation"].argmin()
