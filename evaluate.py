@@ -38,6 +38,12 @@ def load_config_module(name):
     return module
 
 
+def load_config(name, **overrides):
+    """The validated config of a config script (`load_config_module`) with `overrides`; None values
+    leave the script's value (unset command-line flags)."""
+    return make_config({**load_config_module(name).CONFIG, **{k: v for k, v in overrides.items() if v is not None}})
+
+
 def best_model(results_dir):
     """model.h5 of the finished run with the highest test accuracy, among runs that kept their model
     (git keeps only the results .json of extra seeds)."""
@@ -83,9 +89,7 @@ def main(argv=None):
     from ram.saving import ModelFileError, load_model
     from ram.visualize import plot_accuracy, render_examples
     try:
-        overrides = {"data_path": args.data, "eval_seed": args.eval_seed}
-        config = make_config({**load_config_module(args.config).CONFIG,
-                              **{k: v for k, v in overrides.items() if v is not None}})
+        config = load_config(args.config, data_path=args.data, eval_seed=args.eval_seed)
         samples = args.samples or config.mc_samples
         model_path = args.model or best_model(config.results_dir)
         model = load_model(model_path, expected=config)

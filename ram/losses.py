@@ -3,6 +3,8 @@ import math
 
 from keras import ops
 
+from .config import REWARDS
+
 
 def gaussian_log_prob(x, mean, std):
     """log N(x | mean, std^2 I), summed over the last axis. x, mean (..., D); std a float or scalar tensor."""
@@ -29,7 +31,7 @@ def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, 
     elif reward == "probability":
         rewards = ops.stop_gradient(ops.take_along_axis(ops.softmax(logits), labels[:, None], axis=-1)[:, 0])  # (B,)
     else:
-        raise ValueError(f"reward: {reward!r} is not `correct` or `probability`")
+        raise ValueError(f"reward: {reward!r} is not one of {REWARDS}")
     advantage = ops.stop_gradient(rewards[:, None] - baselines)  # (B, T)
     reinforce = -ops.mean(ops.sum(log_probs * advantage, axis=1))
     baseline = ops.mean(ops.square(rewards[:, None] - baselines))

@@ -15,15 +15,19 @@ from helpers import count_wrong
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def shipped_run_0(config_name, mnist_path):
+    """A config script's config, its shipped run_0's results.json and model (of the config's architecture)."""
+    config = evaluate.load_config(os.path.join(ROOT, f"{config_name}.py"), data_path=mnist_path)
+    folder = os.path.join(ROOT, config.results_dir, "run_0")
+    return config, read_json(os.path.join(folder, "results.json")), load_model(os.path.join(folder, "model.h5"),
+                                                                                expected=config)
+
+
 @pytest.mark.parametrize("config_name", ["run_mnist", "run_mnist_fast", "run_translated_mnist", "run_cluttered_mnist",
                                          "run_cluttered_mnist_100"])
 def test_shipped_model_gives_the_claimed_error(config_name, mnist_path):
-    config = ram.make_config({**evaluate.load_config_module(os.path.join(ROOT, f"{config_name}.py")).CONFIG,
-                              "data_path": mnist_path})
-    folder = os.path.join(ROOT, config.results_dir)
-    claimed = read_json(os.path.join(folder, "run_0", "results.json"))
+    config, claimed, model = shipped_run_0(config_name, mnist_path)
     assert claimed["finished"]
-    model = load_model(os.path.join(folder, "run_0", "model.h5"), expected=config)  # the config's architecture
     data = ram.MnistData(config)
     model.reseed(0)  # the final test's seed (random first glimpses)
     assert count_wrong(model, data.test()) == round(claimed["test_error"] * 10000)
@@ -34,12 +38,9 @@ def test_shipped_model_on_freshly_drawn_canvases(config_name, mnist_path):
     """An independent recount: the test digits on canvases (positions, clutter) drawn from another
     eval_seed give the claimed deterministic error within three standard errors of a difference of
     two independent counts (conservative: both counts share the digits and the model)."""
-    config = ram.make_config({**evaluate.load_config_module(os.path.join(ROOT, f"{config_name}.py")).CONFIG,
-                              "data_path": mnist_path})
-    fresh = ram.make_config({**config, "eval_seed": config.eval_seed + 1})
-    claimed = read_json(os.path.join(ROOT, config.results_dir, "run_0", "results.json"))["test_error"]
-    model = load_model(os.path.join(ROOT, config.results_dir, "run_0", "model.h5"), expected=config)
-    data = ram.MnistData(fresh)
+    config, results, model = shipped_run_0(config_name, mnist_path)
+    claimed = results["test_error"]
+    data = ram.MnistData(ram.make_config({**config, "eval_seed": config.eval_seed + 1}))
     assert not np.array_equal(data.test_arrays(64)[0], ram.MnistData(config).test_arrays(64)[0])
     model.reseed(0)
     recount = count_wrong(model, data.test()) / 10000

@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
-import evaluate  # noqa: E402  (the config-script loader)
+import evaluate  # noqa: E402  (the config loader)
 import ram  # noqa: E402
 from ram.saving import load_model  # noqa: E402
 
@@ -34,8 +34,7 @@ def main():
     parser.add_argument("--data")
     parser.add_argument("--side", type=int, default=9, help="grid points per axis, over [-0.8, 0.8]")
     args = parser.parse_args()
-    config = ram.make_config({**evaluate.load_config_module(args.config).CONFIG,
-                              **({"data_path": args.data} if args.data else {})})
+    config = evaluate.load_config(args.config, data_path=args.data)
     model, data = load_model(args.model, expected=config), ram.MnistData(config)
     axis = np.linspace(-0.8, 0.8, args.side)
     points = [(x, y) for y in axis for x in axis]  # locations are (x, y): rows of the grid are y
