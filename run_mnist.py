@@ -26,7 +26,7 @@ CONFIG = dict(
     core_size=256,
     classes=10,
     # location policy
-    location_std=0.05,
+    location_std=0.15,         # 0.15 x 14 px = 2.1 px of exploration (docs/tuning.md, E10)
     initial_location_std=None, # or a wider std to start from, decaying linearly to location_std over decay_epochs
     location_mean="tanh",
     policy_hidden=128,
@@ -39,7 +39,7 @@ CONFIG = dict(
     baseline_weight=1.0,
     # optimization
     optimizer="adam",
-    learning_rate=1e-3,
+    learning_rate=2e-3,        # with batch 256 (docs/tuning.md, E7 and E10)
     momentum=0.9,
     lr_schedule="linear",
     min_learning_rate=1e-5,
@@ -48,7 +48,7 @@ CONFIG = dict(
     ema_momentum=None,         # or e.g. 0.999: test and save a moving average of the weights
     clipnorm=None,
     clipvalue=None,
-    batch_size=128,
+    batch_size=256,
     train_paths=1,             # sampled glimpse paths per training image (the paper's M)
     epochs=150,
     restore_best_weights=False,  # keep the last epoch: the decayed learning rate's, not a lucky validation peak
