@@ -16,12 +16,13 @@ def parse_args(argv, config=None, description=None):
     script's values) and `description` (its docstring) go into --help."""
     config = config or {}
     parser = argparse.ArgumentParser(description=description or "Train the Recurrent Attention Model.",
-                                     usage="%(prog)s [--field-name VALUE ...] [--data PATH] [--fresh] [--overwrite] [--only-run I]",
+                                     usage="%(prog)s [--field-name VALUE ...] [--data PATH] [--fresh | --resume] [--overwrite] [--only-run I]",
                                      formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
     parser.add_argument("--data", help="local mnist.npz (Keras layout) instead of downloading")
-    parser.add_argument("--fresh", action="store_true", help="start unfinished runs over instead of resuming")
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument("--fresh", action="store_true", help="start unfinished runs over instead of resuming")
+    start.add_argument("--resume", action="store_true", help="continue unfinished runs from their checkpoints (the default)")
     parser.add_argument("--overwrite", action="store_true", help="retrain runs that already finished")
-    parser.add_argument("--resume", action="store_true", help="continue from checkpoints (the default)")
     parser.add_argument("--only-run", type=int, metavar="I",
                         help="train only run_<I> (seed + I) of the config's `runs`: start one process per I to "
                              "train the runs side by side (each rewrites the summary of the finished ones)")

@@ -75,6 +75,12 @@ def test_config_is_validated_before_any_data_is_loaded(monkeypatch, capsys):
         run_mnist.main(["--glimpses", "0"])
 
 
+def test_fresh_and_resume_exclude_each_other(capsys):
+    with pytest.raises(SystemExit):
+        run_mnist.main(["--fresh", "--resume", "--glimpses", "0"])
+    assert "--resume: not allowed with argument --fresh" in capsys.readouterr().err
+
+
 def test_readme_lists_every_field_as_the_package_defines_it():
     import os
     from ram.config import config_table
