@@ -10,6 +10,7 @@ import evaluate
 import ram
 import ram.cli
 import run_mnist
+import run_translated_mnist
 from ram.evaluation import error_report, predict, record_glimpses
 from ram.visualize import GLIMPSE_PIXELS, IMAGE_PIXELS, SHEET_GLIMPSE
 from helpers import SMALL, count_wrong
@@ -153,3 +154,14 @@ def test_best_model_skips_runs_without_a_model_file(tmp_path):
     (tmp_path / "run_2" / "model.h5").unlink()
     with pytest.raises(FileNotFoundError, match="no finished run with a model.h5"):
         evaluate.best_model(str(tmp_path))
+
+
+def test_eval_seed_flag_redraws_canvases_and_leaves_plain_mnist_alone(trained, report, tmp_path, capsys):
+    assert evaluate.parse_args(["run_translated_mnist", "--eval-seed", "7"]).eval_seed == 7
+    assert evaluate.load_config("run_translated_mnist", eval_seed=7).eval_seed == 7
+    assert evaluate.load_config("run_translated_mnist", eval_seed=None).eval_seed == run_translated_mnist.CONFIG["eval_seed"]
+    script, _ = trained
+    capsys.readouterr()
+    again = evaluate.main([str(script), "--images", "0", "--samples", "3", "--eval-seed", "7", "--out", str(tmp_path)])
+    assert "test canvases drawn from eval_seed 7 (plain MNIST has no canvases: the same images)" in capsys.readouterr().out
+    assert [r["wrong"] for r in again.values()] == [r["wrong"] for r in report.values()]
