@@ -1,5 +1,5 @@
 """Config: RAM on MNIST 28x28, the fast preset: the paper's ReLU RNN core, location std 0.15, 120 epochs
-(about 12 minutes alone on 2 cores, against some 25-30 for run_mnist.py's LSTM; docs/tuning.md, E1).
+(about 12 minutes alone on 2 cores, against about 30 for run_mnist.py's LSTM; docs/tuning.md, E1).
 Edit the values, or override any of them on the command line. Every field: README.md."""
 import ram.cli
 
