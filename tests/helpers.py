@@ -3,8 +3,11 @@ import numpy as np
 
 import ram
 
+# the tiny model, with its own rate and location std: tests that train it through a config script
+# (run_mnist.main) stay independent of the script's values, which are tuned for the full model
 SMALL = dict(glimpse_hidden=16, location_hidden=8, glimpse_size=32, core_size=32, policy_hidden=16,
-             glimpses=4, jit_compile=False, steps_per_execution=1, mc_samples=2, verbose=0)
+             glimpses=4, jit_compile=False, steps_per_execution=1, mc_samples=2, verbose=0,
+             learning_rate=1e-3, location_std=0.05)
 
 
 def small_config(**overrides):

@@ -11,9 +11,8 @@ from helpers import SMALL
 
 
 def _args(tmp_path, mnist_path, **fields):
-    # the tiny trainings' own rate and std, independent of the shipped defaults (tuned for the full model)
     fields = {**SMALL, "train_size": 1024, "validation_size": 500, "epochs": 2, "test_every": 1, "batch_size": 64,
-              "learning_rate": 1e-3, "location_std": 0.05, "results_dir": str(tmp_path / "results"), **fields}
+              "results_dir": str(tmp_path / "results"), **fields}
     args = ["--data", mnist_path]
     for name, value in fields.items():
         args += [f"--{name.replace('_', '-')}", repr(value) if not isinstance(value, str) else value]
