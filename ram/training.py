@@ -280,7 +280,7 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
     if os.path.exists(results_path) and not overwrite:
         saved = read_json(results_path)
         if saved.get("finished"):
-            diffs = changed_fields(saved["config"], config, OUTPUT_FIELDS)
+            diffs = run_changes(saved, config)
             if diffs:
                 saved_config = with_defaults(saved["config"])
                 fields = ", ".join(f"{k} {saved_config[k]!r} there, {config[k]!r} here" for k in diffs)
@@ -317,7 +317,7 @@ def _train(config, run_dir, data, start_over):
     start = time.perf_counter() - state["wall_seconds"]
     with Interrupt() as interrupt:
         recorder = EpochRecorder(config, data, run_dir, state, early_stopping, interrupt, start)
-        if first_epoch < config.epochs and not _stopped_early(state, patience):
+        if first_epoch < config.epochs and not _stopped_early(state["history"], patience):
             # EarlyStopping sees each epoch before the recorder checkpoints its state.
             model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
                       steps_per_epoch=data.steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
@@ -353,10 +353,28 @@ def _train(config, run_dir, data, start_over):
     return doc
 
 
-def _stopped_early(state, patience):
+def _stopped_early(history, patience):
     """True when the history already ends in `patience` epochs without a better validation accuracy."""
-    accs = [h.get("val_accuracy", -1) for h in state["history"]]
+    accs = [h.get("val_accuracy", -1) for h in history]
     return bool(accs) and len(accs) - 1 - int(np.argmax(accs)) >= patience
+
+
+def run_changes(saved, config, ignore=OUTPUT_FIELDS):
+    """Fields where `config` differs from the config of the finished run `saved` (a results document) in a
+    way that would train another run: early_stopping_patience only if it would have ended it elsewhere."""
+    diffs = changed_fields(saved["config"], config, ignore)
+    if "early_stopping_patience" in diffs and _ends_after(saved["history"], config):
+        diffs.remove("early_stopping_patience")
+    return diffs
+
+
+def _ends_after(history, config):
+    """True when training `config` would stop after exactly these epochs: its patience (0: none) fires
+    nowhere before their end, and at their end either the epochs run out or it fires there."""
+    patience = config.early_stopping_patience or config.epochs
+    if any(_stopped_early(history[:n], patience) for n in range(1, len(history))):
+        return False
+    return len(history) == config.epochs or _stopped_early(history, patience)
 
 
 def train_all(config, fresh=False, overwrite=False, only_run=None):
@@ -378,7 +396,7 @@ def train_all(config, fresh=False, overwrite=False, only_run=None):
 def finished_runs(results_dir, config):
     """Results of every finished run_<i> in `results_dir` trained with `config` (any seed), by i."""
     return [doc for _, doc in run_results(results_dir)
-            if not changed_fields(doc["config"], config, OUTPUT_FIELDS + ("seed",))]
+            if not run_changes(doc, config, OUTPUT_FIELDS + ("seed",))]
 
 
 def summarize(results):
