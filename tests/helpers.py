@@ -14,6 +14,14 @@ def small_config(**overrides):
     return ram.make_config({**SMALL, **overrides})
 
 
+def cli_args(mnist_path, results_dir, **fields):
+    """A config script's command line: the local MNIST file, the results folder and `fields` as flags."""
+    args = ["--data", mnist_path, "--results-dir", str(results_dir)]
+    for name, value in fields.items():
+        args += [f"--{name.replace('_', '-')}", value if isinstance(value, str) else repr(value)]
+    return args
+
+
 def count_wrong(model, dataset):
     """Test images the model's deterministic policy gets wrong, counted with numpy from its probabilities."""
     return sum(int(np.sum(np.argmax(model(images).numpy(), axis=1) != labels.numpy())) for images, labels in dataset)

@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from helpers import cli_args
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TWO_CPUS = f"""
 import sys
@@ -73,9 +75,7 @@ print(json.dumps({"replicas": strategy.num_replicas_in_sync, "diff": diff, "scal
 
 
 def test_short_mirrored_run_learns_stops_on_ctrl_c_and_resumes(tmp_path, mnist_path):
-    args = ["--data", mnist_path, "--results-dir", str(tmp_path / "results"), "--epochs", "4"]
-    for name, value in SMALL_RUN.items():
-        args += [f"--{name}", str(value)]
+    args = cli_args(mnist_path, tmp_path / "results", epochs=4, **SMALL_RUN)
     code = f"import run_mnist\nrun_mnist.main({args!r})\nprint('{{}}')"
     p = subprocess.Popen([sys.executable, "-c", TWO_CPUS + code], cwd=ROOT, text=True, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})

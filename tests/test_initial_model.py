@@ -10,16 +10,13 @@ import ram
 import run_mnist
 from ram.saving import load_initial_weights, load_model
 from ram.training import build_model
-from helpers import SMALL
+from helpers import SMALL, cli_args
 
 FIELDS = {**SMALL, "train_size": 512, "validation_size": 500, "epochs": 1, "batch_size": 64, "glimpses": 4}
 
 
 def _args(results, mnist_path, **fields):
-    args = ["--data", mnist_path, "--results-dir", str(results)]
-    for name, value in {**FIELDS, **fields}.items():
-        args += [f"--{name}", repr(value) if not isinstance(value, str) else value]
-    return args
+    return cli_args(mnist_path, results, **{**FIELDS, **fields})
 
 
 @pytest.fixture(scope="module")

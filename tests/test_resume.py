@@ -14,7 +14,7 @@ import tensorflow as tf
 import ram
 from ram import checkpoint
 from ram.training import TrainingError, train_run
-from helpers import SMALL, small_config
+from helpers import SMALL, cli_args, small_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIELDS = {**SMALL, "train_size": 640, "validation_size": 200, "epochs": 14, "batch_size": 64, "test_every": 2,
@@ -45,10 +45,7 @@ run_mnist.main({args!r})
 
 
 def _args(results_dir, mnist_path):
-    args = ["--data", mnist_path, "--results-dir", str(results_dir)]
-    for name, value in FIELDS.items():
-        args += [f"--{name}", repr(value)]
-    return args
+    return cli_args(mnist_path, results_dir, **FIELDS)
 
 
 def _start(args, code=None):

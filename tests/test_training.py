@@ -8,16 +8,12 @@ import ram
 import run_mnist
 from ram.saving import load_model
 from ram.training import run_changes
-from helpers import SMALL
+from helpers import SMALL, cli_args
 
 
-def _args(tmp_path, mnist_path, **fields):
-    fields = {**SMALL, "train_size": 1024, "validation_size": 500, "epochs": 2, "test_every": 1, "batch_size": 64,
-              "results_dir": str(tmp_path / "results"), **fields}
-    args = ["--data", mnist_path]
-    for name, value in fields.items():
-        args += [f"--{name.replace('_', '-')}", repr(value) if not isinstance(value, str) else value]
-    return args
+def _args(tmp_path, mnist_path, results_dir=None, **fields):
+    return cli_args(mnist_path, results_dir or tmp_path / "results", **{
+        **SMALL, "train_size": 1024, "validation_size": 500, "epochs": 2, "test_every": 1, "batch_size": 64, **fields})
 
 
 def test_main_writes_every_promised_file(tmp_path, mnist_path, capsys):
