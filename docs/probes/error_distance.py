@@ -1,0 +1,70 @@
+"""Probe: are a trained model's errors on translated or cluttered MNIST glimpses that never reach the
+digit, or a digit seen and misread? For the deterministic path on the test set (as `evaluate.py`
+counts it, seed 0), the distance from each glimpse's centre to the digit's centre, and the error
+by how close the path came (docs/tuning.md, session 10).
+
+    python docs/probes/error_distance.py run_translated_mnist MNIST_translated_Results/run_0/model.h5 --data ../shared/data/mnist.npz
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
+import evaluate  # noqa: E402  (the config loader)
+import ram  # noqa: E402
+from ram.data import place_digits, random_offsets  # noqa: E402
+from ram.evaluation import EVAL_SEED  # noqa: E402
+from ram.saving import load_model  # noqa: E402
+
+BINS = (0, 3, 6, 10, 20, np.inf)  # pixels
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("config")
+    parser.add_argument("model")
+    parser.add_argument("--data")
+    args = parser.parse_args()
+    config = evaluate.load_config(args.config, data_path=args.data)
+    if config.dataset == "mnist":
+        parser.error(f"{args.config} trains on centred 28x28 digits; this probe is for translated or cluttered MNIST")
+    model, data = load_model(args.model, expected=config), ram.MnistData(config)
+    model.reseed(EVAL_SEED)
+    path = tf.function(lambda images: model.glimpse_path(images, sample=False))  # not XLA: evaluate.py's random numbers
+    # the test set's digit positions, drawn as ram.data draws them: top-left (row, col) of the 28x28 digit
+    offsets = random_offsets(len(data.x_test), config.image_size, seed=[config.eval_seed, 2])
+    wrong, locations, start = [], [], 0
+    for images, labels in data.test():
+        digits = place_digits(tf.cast(data.x_test[start:start + len(labels)], tf.float32) / 255.0,
+                              offsets[start:start + len(labels)], config.image_size)
+        if np.any(images.numpy() < digits.numpy() - 1e-6):  # clutter only adds: the digit lies under every canvas
+            raise SystemExit("the test canvases do not hold the digits where this probe places them: "
+                             "ram.data draws the test translations differently now; update the probe")
+        out, start = path(images), start + len(labels)
+        wrong.append(np.argmax(out["logits"].numpy(), -1) != labels.numpy())
+        locations.append(out["locations"].numpy())
+    wrong, locations = np.concatenate(wrong), np.concatenate(locations)  # (N,), (N, T, 2) (x, y) in [-1, 1]
+    offsets = offsets.numpy()
+    digit = offsets[:, ::-1] + 14.0  # (N, 2) the digit's centre, (x, y) pixels
+    reach = config.image_size / 2 if config.unit_pixels is None else config.unit_pixels
+    glimpse = config.image_size / 2 + locations * reach  # (N, T, 2) pixels
+    distance = np.abs(glimpse - digit[:, None, :]).max(-1)  # (N, T) the larger of |dx|, |dy|, pixels
+    print(f"{args.model}: deterministic test error {100 * wrong.mean():.2f}% ({wrong.sum()} of {len(wrong)}); "
+          f"finest patch {config.patch_size} px, so within {config.patch_size // 2} px its centre covers the digit's")
+    print("median distance of glimpse t to the digit's centre (px), all / right / wrong:")
+    for t in range(distance.shape[1]):
+        d = distance[:, t]
+        print(f"  t={t}: {np.median(d):5.1f} / {np.median(d[~wrong]):5.1f} / {np.median(d[wrong]):5.1f}")
+    closest = distance[:, 1:].min(1)  # the policy's own glimpses (the first is random)
+    print("error by the closest of glimpses 1..T-1:")
+    for low, high in zip(BINS[:-1], BINS[1:]):
+        inside = (closest >= low) & (closest < high)
+        rate = 100 * wrong[inside].mean() if inside.any() else float("nan")
+        print(f"  [{low}, {high}) px: {inside.sum():5d} images, error {rate:5.2f}%, {wrong[inside].sum():4d} errors")
+
+
+if __name__ == "__main__":
+    main()
