@@ -41,6 +41,7 @@ FIELDS = {
     "data_path": Field(None, "local MNIST `.npz` (Keras layout); None: `--data`, then `$RAM_MNIST`, then Keras's download", str, optional=True),
     "train_size": Field(None, "use only the first N training images (quick tries, tests); None: all that remain after validation", int, min=1, optional=True),
     "validation_size": Field(5000, "training images held out for validation (early stopping)", int, min=1),
+    "train_shift": Field(0, "augmentation (not in the paper): each training digit moves up to this many pixels up or down and left or right within its 28x28 frame, drawn afresh every epoch (black fills in, what leaves the frame is cut off); validation and test digits stay put; 0: off", int, min=0, max=27),
     "eval_seed": Field(1234, "seed of the fixed translations of the validation and test sets", int, min=0),
     # glimpse sensor
     "glimpses": Field(6, "glimpses per image (time steps)", int, min=1),

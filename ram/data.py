@@ -93,10 +93,25 @@ def render_clutter(pool, draws, canvas, size):
     return tf.scatter_nd(index, tf.cast(piece, tf.float32) / 255.0, (batch, canvas, canvas))  # sums overlaps
 
 
-def _to_model_input(images, canvas, offsets, clutter=None):
-    """uint8 digits (B, 28, 28) -> float32 in [0, 1], translated into the canvas if one is given,
-    added onto `clutter` (B, canvas, canvas) and the sum clipped to 1 if that is given."""
+def shift_digits(digits, shifts, limit):
+    """Moves each digit (B, 28, 28) by (rows, cols) = shifts (B, 2), each in [-limit, limit], inside
+    its 28x28 frame: what leaves the frame is cut off, what it uncovers is black."""
+    framed = place_digits(digits, shifts + limit, 28 + 2 * limit)  # (B, 28 + 2 limit, 28 + 2 limit)
+    return framed[:, limit:limit + 28, limit:limit + 28]
+
+
+def random_shifts(count, limit, seed):
+    """(count, 2) int32 shifts, uniform over [-limit, limit]^2."""
+    return tf.random.stateless_uniform((count, 2), seed=seed, minval=-limit, maxval=limit + 1, dtype=tf.int32)
+
+
+def _to_model_input(images, canvas, offsets, clutter=None, shift=0, shifts=None):
+    """uint8 digits (B, 28, 28) -> float32 in [0, 1], moved by `shifts` within their frame if `shift`,
+    translated into the canvas if one is given, added onto `clutter` (B, canvas, canvas) and the sum
+    clipped to 1 if that is given."""
     images = tf.cast(images, tf.float32) / 255.0
+    if shift:
+        images = shift_digits(images, shifts, shift)
     if canvas is None:
         return images
     placed = place_digits(images, offsets, canvas)
@@ -121,6 +136,7 @@ class MnistData:
         self.canvas = None if config.dataset == "mnist" else config.image_size
         self.distractors = config.distractors if config.dataset == "cluttered_mnist" else 0
         self.distractor_size = config.distractor_size
+        self.train_shift = config.train_shift
         self.batch_size = config.batch_size
         self.eval_seed = config.eval_seed
         self._validation = self._test = None
@@ -145,11 +161,14 @@ class MnistData:
 
         def make_batch(index, step):
             offsets = random_offsets(batch, canvas, seed=tf.stack([tf.cast(seed, tf.int64) + 1, step])) if canvas else None
-            clutter = None
+            clutter = shifts = None
             if self.distractors:  # training images clutter training images
                 draws = self._clutter_draws(batch, len(self.x_train), tf.stack([tf.cast(seed, tf.int64) + 2, step]))
                 clutter = render_clutter(images, draws, canvas, self.distractor_size)
-            return _to_model_input(tf.gather(images, index), canvas, offsets, clutter), tf.gather(labels, index)
+            if self.train_shift:
+                shifts = random_shifts(batch, self.train_shift, seed=tf.stack([tf.cast(seed, tf.int64) + 3, step]))
+            return (_to_model_input(tf.gather(images, index), canvas, offsets, clutter, self.train_shift, shifts),
+                    tf.gather(labels, index))
 
         ds = tf.data.Dataset.range(first_epoch, 2**31).flat_map(epoch)
         return ds.map(make_batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -112,6 +112,34 @@ def test_without_distractors_cluttered_is_translated(mnist_path, translated):
     np.testing.assert_array_equal(plain.test_arrays(50)[0], translated.test_arrays(50)[0])
 
 
+def _numpy_shift(digit, rows, cols):
+    """The digit moved by (rows, cols) inside its frame, black filled in: a plain numpy reference."""
+    out = np.zeros_like(digit)
+    h, w = digit.shape
+    out[max(rows, 0):h + min(rows, 0), max(cols, 0):w + min(cols, 0)] = \
+        digit[max(-rows, 0):h - max(rows, 0), max(-cols, 0):w - max(cols, 0)]
+    return out
+
+
+def test_train_shift_moves_training_digits_within_their_frame(mnist_path):
+    plain = ram.MnistData(small_config(batch_size=100, train_size=1000), mnist_path)
+    shifted = ram.MnistData(small_config(batch_size=100, train_size=1000, train_shift=3), mnist_path)
+    (x0, y0), = plain.train(seed=4).take(1)  # the same images in the same order: shifts use their own stream
+    (x1, y1), = shifted.train(seed=4).take(1)
+    np.testing.assert_array_equal(y0, y1)
+    moves = []
+    for before, after in zip(x0.numpy(), x1.numpy()):
+        matches = [(r, c) for r in range(-3, 4) for c in range(-3, 4) if np.array_equal(_numpy_shift(before, r, c), after)]
+        assert matches, "a shifted digit is not its original moved by at most 3 pixels"
+        moves.append(matches)
+    assert sum((0, 0) not in m for m in moves) > 50  # most digits do move
+    rows = {m[0][0] for m in moves if len(m) == 1}
+    assert rows == set(range(-3, 4))  # every shift occurs
+    np.testing.assert_array_equal(shifted.test_arrays(20)[0], plain.test_arrays(20)[0])  # test digits stay put
+    (again, _), = shifted.train(seed=4).take(1)
+    np.testing.assert_array_equal(again, x1)  # fresh every epoch, but a function of (seed, step)
+
+
 def test_every_training_image_once_per_epoch(mnist_path):
     data = ram.MnistData(small_config(batch_size=100, train_size=1000), mnist_path)
     labels = np.concatenate([y.numpy() for _, y in data.train(seed=0).take(data.steps_per_epoch)])
