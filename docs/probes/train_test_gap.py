@@ -1,0 +1,42 @@
+"""Probe: does a trained model fail to fit its training digits, or to generalise from them? The
+deterministic path's error (as `evaluate.py` counts it, seed 0) on the first N training digits and
+on the test set, the training digits' canvases (translation, clutter from training digits) drawn
+like the test set's (docs/tuning.md, session 10).
+
+    python docs/probes/train_test_gap.py run_mnist MNIST_Results/run_0/model.h5 --data ../shared/data/mnist.npz
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
+import evaluate  # noqa: E402  (the config loader)
+import ram  # noqa: E402
+from ram.evaluation import EVAL_SEED, error_report, predict  # noqa: E402
+from ram.saving import load_model  # noqa: E402
+
+TRAIN_SPLIT = 3  # canvas seed (eval_seed, 3) for the training digits; validation and test use 1 and 2
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("config")
+    parser.add_argument("model")
+    parser.add_argument("--data")
+    parser.add_argument("--count", type=int, default=10000, help="training digits to count (default 10000)")
+    args = parser.parse_args()
+    config = evaluate.load_config(args.config, data_path=args.data)
+    model, data = load_model(args.model, expected=config), ram.MnistData(config)
+    count = min(args.count, len(data.x_train))
+    sets = {"training digits": (data._fixed(data.x_train[:count], data.y_train[:count], TRAIN_SPLIT), data.y_train[:count]),
+            "test": (data.test(), data.y_test)}
+    for name, (dataset, labels) in sets.items():
+        r = error_report(predict(model, dataset, 0, seed=EVAL_SEED), labels, config.classes)
+        print(f"{name:16s} deterministic error {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
+              f"({r['wrong']} of {r['count']})")
+
+
+if __name__ == "__main__":
+    main()
