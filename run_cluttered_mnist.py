@@ -9,7 +9,7 @@ CONFIG = dict(
     data_path=None,            # or a local mnist.npz; also --data PATH or RAM_MNIST=PATH
     train_size=None,           # None: all 55,000 images left after validation
     validation_size=5000,
-    train_shift=0,             # augmentation: training digits move up to this many pixels in their frame (docs/tuning.md)
+    train_shift=0,             # mnist only (here the digit is placed at random already)
     eval_seed=1234,           # fixes the translations and clutter of the validation and test sets
     distractors=4,             # 8x8 pieces of other digits of the same split, as in the paper
     distractor_size=8,

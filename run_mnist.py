@@ -9,7 +9,7 @@ CONFIG = dict(
     data_path=None,            # or a local mnist.npz; also --data PATH or RAM_MNIST=PATH
     train_size=None,           # None: all 55,000 images left after validation
     validation_size=5000,
-    train_shift=0,             # augmentation: training digits move up to this many pixels in their frame (docs/tuning.md)
+    train_shift=0,             # augmentation: training digits move up to this many pixels (docs/tuning.md, E13)
     eval_seed=1234,           # fixes the translations of the validation and test sets
     distractors=0,             # cluttered_mnist only
     distractor_size=8,         # cluttered_mnist only

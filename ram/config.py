@@ -41,7 +41,7 @@ FIELDS = {
     "data_path": Field(None, "local MNIST `.npz` (Keras layout); None: `--data`, then `$RAM_MNIST`, then Keras's download", str, optional=True),
     "train_size": Field(None, "use only the first N training images (quick tries, tests); None: all that remain after validation", int, min=1, optional=True),
     "validation_size": Field(5000, "training images held out for validation (early stopping)", int, min=1),
-    "train_shift": Field(0, "augmentation (not in the paper): each training digit moves up to this many pixels up or down and left or right within its 28x28 frame, drawn afresh every epoch (black fills in, what leaves the frame is cut off); validation and test digits stay put; 0: off", int, min=0, max=27),
+    "train_shift": Field(0, "`mnist` augmentation (not in the paper): each training digit moves up to this many pixels up or down and left or right within its 28x28 frame, drawn afresh every epoch (black fills in, what leaves the frame is cut off); validation and test digits stay put; 0: off", int, min=0, max=8),
     "eval_seed": Field(1234, "seed of the fixed translations of the validation and test sets", int, min=0),
     # glimpse sensor
     "glimpses": Field(6, "glimpses per image (time steps)", int, min=1),
@@ -198,6 +198,9 @@ def _check_relations(v):
         problems.append("ema_momentum: the averaged weights are the last epoch's; set restore_best_weights False")
     if v["distractors"] and v["dataset"] != "cluttered_mnist":
         problems.append(f"distractors: {v['distractors']} pieces of clutter need dataset `cluttered_mnist`")
+    if v["train_shift"] and v["dataset"] != "mnist":
+        problems.append(f"train_shift: {v['train_shift']} moves centred `mnist` digits; `{v['dataset']}` already "
+                        f"places each digit at random, so set 0")
     if v["devices"] is not None and v["distribute"] == "none":
         problems.append(f"devices: {v['devices']!r} needs distribute `mirrored`")
     if v["lr_schedule"] == "linear" and v["min_learning_rate"] > v["learning_rate"]:

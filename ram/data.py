@@ -1,7 +1,8 @@
 """MNIST, translated MNIST and cluttered MNIST as tf.data pipelines.
 
-Training data for epoch `e` depends only on (seed, e): shuffling and translations use stateless
-random ops, so a run resumed at epoch `e` sees exactly the batches an uninterrupted run would.
+Training data for epoch `e` depends only on (seed, e): shuffling, translations, clutter and shifts
+use stateless random ops, so a run resumed at epoch `e` sees exactly the batches an uninterrupted run
+would. Validation and test canvases are drawn once from (eval_seed, split).
 """
 import os
 import zipfile
@@ -11,6 +12,7 @@ import tensorflow as tf
 
 MNIST_ENV = "RAM_MNIST"
 EVAL_BATCH = 1000
+VALIDATION_SPLIT, TEST_SPLIT = 1, 2  # the second part of the seed (eval_seed, split) of each fixed set
 _SHAPES = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
 
 
@@ -105,13 +107,13 @@ def random_shifts(count, limit, seed):
     return tf.random.stateless_uniform((count, 2), seed=seed, minval=-limit, maxval=limit + 1, dtype=tf.int32)
 
 
-def _to_model_input(images, canvas, offsets, clutter=None, shift=0, shifts=None):
-    """uint8 digits (B, 28, 28) -> float32 in [0, 1], moved by `shifts` within their frame if `shift`,
-    translated into the canvas if one is given, added onto `clutter` (B, canvas, canvas) and the sum
-    clipped to 1 if that is given."""
+def _to_model_input(images, canvas, offsets, clutter=None, shifts=None, shift_limit=0):
+    """uint8 digits (B, 28, 28) -> float32 in [0, 1], moved by `shifts` (each within +-shift_limit)
+    in their frame if given, translated into the canvas if one is given, added onto `clutter`
+    (B, canvas, canvas) and the sum clipped to 1 if that is given."""
     images = tf.cast(images, tf.float32) / 255.0
-    if shift:
-        images = shift_digits(images, shifts, shift)
+    if shifts is not None:
+        images = shift_digits(images, shifts, shift_limit)
     if canvas is None:
         return images
     placed = place_digits(images, offsets, canvas)
@@ -167,7 +169,7 @@ class MnistData:
                 clutter = render_clutter(images, draws, canvas, self.distractor_size)
             if self.train_shift:
                 shifts = random_shifts(batch, self.train_shift, seed=tf.stack([tf.cast(seed, tf.int64) + 3, step]))
-            return (_to_model_input(tf.gather(images, index), canvas, offsets, clutter, self.train_shift, shifts),
+            return (_to_model_input(tf.gather(images, index), canvas, offsets, clutter, shifts, self.train_shift),
                     tf.gather(labels, index))
 
         ds = tf.data.Dataset.range(first_epoch, 2**31).flat_map(epoch)
@@ -176,14 +178,18 @@ class MnistData:
     def _clutter_draws(self, count, pool_size, seed):
         return clutter_draws(count, self.canvas, self.distractors, self.distractor_size, pool_size, seed)
 
-    def _fixed(self, images, labels, split_seed, count=None):
+    def fixed_offsets(self, count, split):
+        """(count, 2) top-left (row, col) of the digits of the fixed set `split` on their canvases."""
+        return random_offsets(count, self.canvas, seed=[self.eval_seed, split])
+
+    def fixed_set(self, images, labels, split, count=None):
         """Fixed dataset for evaluation (the first `count` images); translations (and clutter, cut from
         the same split's images) drawn once from (eval_seed, split), the same whatever `count` is."""
         canvas = self.canvas
-        offsets = random_offsets(len(images), canvas, seed=[self.eval_seed, split_seed]) if canvas else None
+        offsets = self.fixed_offsets(len(images), split) if canvas else None
         draws, pool = None, None
         if self.distractors:  # clutter cut from this split's own images
-            draws = self._clutter_draws(len(images), len(images), [self.eval_seed, 100 + split_seed])
+            draws = self._clutter_draws(len(images), len(images), [self.eval_seed, 100 + split])
             pool = tf.constant(images)
 
         def make_batch(x, y, i):
@@ -199,21 +205,21 @@ class MnistData:
     def validation(self):
         """The validation set (one dataset, cached after its first pass)."""
         if self._validation is None:
-            self._validation = self._fixed(self.x_val, self.y_val, split_seed=1)
+            self._validation = self.fixed_set(self.x_val, self.y_val, VALIDATION_SPLIT)
         return self._validation
 
     def test(self):
         """The test set (one dataset, cached after its first pass: canvases are drawn once)."""
         if self._test is None:
-            self._test = self._fixed(self.x_test, self.y_test, split_seed=2)
+            self._test = self.fixed_set(self.x_test, self.y_test, TEST_SPLIT)
         return self._test
 
     def test_arrays(self, count):
         """First `count` test images as the model sees them (float32) and their labels."""
-        images = np.concatenate([x.numpy() for x, _ in self._fixed(self.x_test, self.y_test, 2, count)])
+        images = np.concatenate([x.numpy() for x, _ in self.fixed_set(self.x_test, self.y_test, TEST_SPLIT, count)])
         return images, self.y_test[:count]
 
     def validation_arrays(self, count):
         """First `count` validation images as the model sees them (float32) and their labels."""
-        images = np.concatenate([x.numpy() for x, _ in self._fixed(self.x_val, self.y_val, 1, count)])
+        images = np.concatenate([x.numpy() for x, _ in self.fixed_set(self.x_val, self.y_val, VALIDATION_SPLIT, count)])
         return images, self.y_val[:count]

@@ -20,9 +20,13 @@ class GlimpseSensor(keras.layers.Layer):
         self.unit_pixels = unit_pixels
         self.reach = image_size / 2 if unit_pixels is None else unit_pixels
 
+    def centre(self, locations):
+        """Pixel coordinates (x, y) of the glimpses' centres: locations (..., 2) -> (..., 2)."""
+        return self.image_size / 2 + locations * self.reach
+
     def patch_start(self, locations):
         """Top-left pixel (x, y) of every zoom's patch: (B, zooms, 2) float, whole numbers."""
-        centre = self.image_size / 2 + locations * self.reach  # (B, 2) in pixel units
+        centre = self.centre(locations)  # (B, 2) in pixel units
         sizes = ops.convert_to_tensor([self.patch_size * self.scale**k for k in range(self.zooms)], "float32")
         return ops.floor(centre[:, None, :] - sizes[None, :, None] / 2 + 0.5)
 

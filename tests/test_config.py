@@ -51,12 +51,18 @@ def test_unknown_field_suggests_the_closest_name():
     ("initial_location_std", 0.01, "initial_location_std: 0.01 is below location_std 0.05, which it decays to"),
     ("ema_momentum", 0.999, "ema_momentum: the averaged weights are the last epoch's; set restore_best_weights False"),
     ("momentum", 1.5, "momentum: 1.5 is above the maximum 1"),
+    ("train_shift", 9, "train_shift: 9 is above the maximum 8"),
     ("jit_compile", "yes", "jit_compile: expected bool, got str 'yes'"),
 ])
 def test_each_rule_names_the_field(field, value, message):
     with pytest.raises(ConfigError) as error:
         make_config({field: value})
     assert message in str(error.value)
+
+
+def test_train_shift_is_for_centred_mnist_only():
+    with pytest.raises(ConfigError, match="train_shift: 2 moves centred `mnist` digits; `translated_mnist` already"):
+        make_config({"train_shift": 2, "dataset": "translated_mnist", "image_size": 60})
 
 
 def test_one_message_lists_every_bad_field():

@@ -5,7 +5,7 @@ import tensorflow as tf
 
 import ram
 import ram.training
-from ram.data import DataError, clutter_draws, load_mnist, place_digits, random_offsets
+from ram.data import DataError, clutter_draws, load_mnist, place_digits, random_offsets, shift_digits
 from helpers import small_config
 
 
@@ -121,6 +121,17 @@ def _numpy_shift(digit, rows, cols):
     return out
 
 
+def test_shift_digits_moves_down_and_right_for_positive_shifts():
+    rng = np.random.default_rng(1)
+    digits = rng.random((6, 28, 28)).astype(np.float32)
+    shifts = np.array([[0, 0], [3, 0], [0, -3], [-3, 3], [2, -1], [-1, -2]], np.int32)  # (rows, cols)
+    moved = shift_digits(tf.constant(digits), tf.constant(shifts), 3).numpy()
+    for digit, (r, c), out in zip(digits, shifts, moved):
+        np.testing.assert_array_equal(out, _numpy_shift(digit, r, c))
+    np.testing.assert_array_equal(moved[1, 3:], digits[1, :-3])  # +3 rows: the top row lands on row 3
+    assert not moved[1, :3].any()
+
+
 def test_train_shift_moves_training_digits_within_their_frame(mnist_path):
     plain = ram.MnistData(small_config(batch_size=100, train_size=1000), mnist_path)
     shifted = ram.MnistData(small_config(batch_size=100, train_size=1000, train_shift=3), mnist_path)
@@ -133,11 +144,28 @@ def test_train_shift_moves_training_digits_within_their_frame(mnist_path):
         assert matches, "a shifted digit is not its original moved by at most 3 pixels"
         moves.append(matches)
     assert sum((0, 0) not in m for m in moves) > 50  # most digits do move
-    rows = {m[0][0] for m in moves if len(m) == 1}
-    assert rows == set(range(-3, 4))  # every shift occurs
+    unique = [m[0] for m in moves if len(m) == 1]
+    assert {r for r, _ in unique} == set(range(-3, 4)) and {c for _, c in unique} == set(range(-3, 4))
+    assert sum(r != c for r, c in unique) > 50  # rows and columns move independently
     np.testing.assert_array_equal(shifted.test_arrays(20)[0], plain.test_arrays(20)[0])  # test digits stay put
-    (again, _), = shifted.train(seed=4).take(1)
-    np.testing.assert_array_equal(again, x1)  # fresh every epoch, but a function of (seed, step)
+
+
+def test_shifted_training_stream_is_a_function_of_seed_and_epoch(mnist_path):
+    data = ram.MnistData(small_config(batch_size=100, train_size=1000, train_shift=2), mnist_path)
+    plain = ram.MnistData(small_config(batch_size=100, train_size=1000), mnist_path)
+    steps = data.steps_per_epoch
+    full = [x.numpy() for x, _ in data.train(seed=5).take(2 * steps)]
+    resumed = [x.numpy() for x, _ in data.train(seed=5, first_epoch=1).take(1)]
+    np.testing.assert_array_equal(full[steps], resumed[0])
+    # every epoch draws new shifts: the same digit moves differently in epochs 0 and 1
+    originals = np.concatenate([x.numpy() for x, _ in plain.train(seed=5).take(2 * steps)])
+    moved = np.concatenate(full)
+    epoch_shift = [{}, {}]
+    for i, (before, after) in enumerate(zip(originals, moved)):
+        shift = [(r, c) for r in range(-2, 3) for c in range(-2, 3) if np.array_equal(_numpy_shift(before, r, c), after)]
+        epoch_shift[i // (len(moved) // 2)][before.tobytes()] = shift[0] if len(shift) == 1 else None
+    both = [k for k in epoch_shift[0] if epoch_shift[0][k] and epoch_shift[1].get(k)]
+    assert len(both) > 100 and sum(epoch_shift[0][k] != epoch_shift[1][k] for k in both) > 0.8 * len(both)
 
 
 def test_every_training_image_once_per_epoch(mnist_path):

@@ -15,7 +15,7 @@ import tensorflow as tf
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
 import evaluate  # noqa: E402  (the config loader)
 import ram  # noqa: E402
-from ram.data import place_digits, random_offsets  # noqa: E402
+from ram.data import TEST_SPLIT, place_digits  # noqa: E402
 from ram.evaluation import EVAL_SEED  # noqa: E402
 from ram.saving import load_model  # noqa: E402
 
@@ -33,24 +33,21 @@ def main():
         parser.error(f"{args.config} trains on centred 28x28 digits; this probe is for translated or cluttered MNIST")
     model, data = load_model(args.model, expected=config), ram.MnistData(config)
     model.reseed(EVAL_SEED)
-    path = tf.function(lambda images: model.glimpse_path(images, sample=False))  # not XLA: evaluate.py's random numbers
-    # the test set's digit positions, drawn as ram.data draws them: top-left (row, col) of the 28x28 digit
-    offsets = random_offsets(len(data.x_test), config.image_size, seed=[config.eval_seed, 2])
+    path = tf.function(lambda images: model.glimpse_path(images, sample=False), jit_compile=False)  # evaluate.py's random numbers
+    offsets = data.fixed_offsets(len(data.x_test), TEST_SPLIT)  # top-left (row, col) of each 28x28 test digit
     wrong, locations, start = [], [], 0
     for images, labels in data.test():
         digits = place_digits(tf.cast(data.x_test[start:start + len(labels)], tf.float32) / 255.0,
                               offsets[start:start + len(labels)], config.image_size)
         if np.any(images.numpy() < digits.numpy() - 1e-6):  # clutter only adds: the digit lies under every canvas
-            raise SystemExit("the test canvases do not hold the digits where this probe places them: "
-                             "ram.data draws the test translations differently now; update the probe")
+            raise SystemExit("the test canvases do not hold the digits at MnistData.fixed_offsets: update the probe")
         out, start = path(images), start + len(labels)
         wrong.append(np.argmax(out["logits"].numpy(), -1) != labels.numpy())
         locations.append(out["locations"].numpy())
     wrong, locations = np.concatenate(wrong), np.concatenate(locations)  # (N,), (N, T, 2) (x, y) in [-1, 1]
     offsets = offsets.numpy()
     digit = offsets[:, ::-1] + 14.0  # (N, 2) the digit's centre, (x, y) pixels
-    reach = config.image_size / 2 if config.unit_pixels is None else config.unit_pixels
-    glimpse = config.image_size / 2 + locations * reach  # (N, T, 2) pixels
+    glimpse = model.sensor.centre(locations)  # (N, T, 2) pixels
     distance = np.abs(glimpse - digit[:, None, :]).max(-1)  # (N, T) the larger of |dx|, |dy|, pixels
     print(f"{args.model}: deterministic test error {100 * wrong.mean():.2f}% ({wrong.sum()} of {len(wrong)}); "
           f"finest patch {config.patch_size} px, so within {config.patch_size // 2} px its centre covers the digit's")

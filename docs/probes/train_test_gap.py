@@ -17,7 +17,7 @@ import ram  # noqa: E402
 from ram.evaluation import EVAL_SEED, error_report, predict  # noqa: E402
 from ram.saving import load_model  # noqa: E402
 
-TRAIN_SPLIT = 3  # canvas seed (eval_seed, 3) for the training digits; validation and test use 1 and 2
+TRAIN_SPLIT = 3  # canvases of the training digits from (eval_seed, 3); other than VALIDATION_SPLIT and TEST_SPLIT
 
 
 def main():
@@ -30,7 +30,7 @@ def main():
     config = evaluate.load_config(args.config, data_path=args.data)
     model, data = load_model(args.model, expected=config), ram.MnistData(config)
     count = min(args.count, len(data.x_train))
-    sets = {"training digits": (data._fixed(data.x_train[:count], data.y_train[:count], TRAIN_SPLIT), data.y_train[:count]),
+    sets = {"training digits": (data.fixed_set(data.x_train[:count], data.y_train[:count], TRAIN_SPLIT), data.y_train[:count]),
             "test": (data.test(), data.y_test)}
     for name, (dataset, labels) in sets.items():
         r = error_report(predict(model, dataset, 0, seed=EVAL_SEED), labels, config.classes)
