@@ -5,33 +5,18 @@ by how close the path came (docs/tuning.md, session 10).
 
     python docs/probes/error_distance.py run_translated_mnist MNIST_translated_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
-import argparse
-import os
-import sys
-
 import numpy as np
 import tensorflow as tf
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
-import evaluate  # noqa: E402  (the config loader)
-import ram  # noqa: E402
-from ram.data import TEST_SPLIT, place_digits  # noqa: E402
-from ram.evaluation import EVAL_SEED  # noqa: E402
-from ram.saving import load_model  # noqa: E402
+import common  # the repository on the path; the probe's command line
+from ram.data import TEST_SPLIT, place_digits
+from ram.evaluation import EVAL_SEED
 
 BINS = (0, 3, 6, 10, 20, np.inf)  # pixels
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("config")
-    parser.add_argument("model")
-    parser.add_argument("--data")
-    args = parser.parse_args()
-    config = evaluate.load_config(args.config, data_path=args.data)
-    if config.dataset == "mnist":
-        parser.error(f"{args.config} trains on centred 28x28 digits; this probe is for translated or cluttered MNIST")
-    model, data = load_model(args.model, expected=config), ram.MnistData(config)
+    args, config, model, data = common.load(common.parser(__doc__), datasets=("translated_mnist", "cluttered_mnist"))
     model.reseed(EVAL_SEED)
     path = tf.function(lambda images: model.glimpse_path(images, sample=False), jit_compile=False)  # evaluate.py's random numbers
     offsets = data.fixed_offsets(len(data.x_test), TEST_SPLIT)  # top-left (row, col) of each 28x28 test digit

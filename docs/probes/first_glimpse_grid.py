@@ -4,17 +4,10 @@ and the correlation of the two grids (docs/tuning.md, session 7).
 
     python docs/probes/first_glimpse_grid.py run_mnist_fast MNIST_fast_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
-import argparse
-import os
-import sys
-
 import numpy as np
 import tensorflow as tf
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
-import evaluate  # noqa: E402  (the config loader)
-import ram  # noqa: E402
-from ram.saving import load_model  # noqa: E402
+import common  # the repository on the path; the probe's command line
 
 
 def grid_errors(model, dataset, points):
@@ -28,14 +21,9 @@ def grid_errors(model, dataset, points):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("config")
-    parser.add_argument("model")
-    parser.add_argument("--data")
+    parser = common.parser(__doc__)
     parser.add_argument("--side", type=int, default=9, help="grid points per axis, over [-0.8, 0.8]")
-    args = parser.parse_args()
-    config = evaluate.load_config(args.config, data_path=args.data)
-    model, data = load_model(args.model, expected=config), ram.MnistData(config)
+    args, config, model, data = common.load(parser)
     axis = np.linspace(-0.8, 0.8, args.side)
     points = [(x, y) for y in axis for x in axis]  # locations are (x, y): rows of the grid are y
     np.set_printoptions(precision=2, suppress=True, linewidth=200)

@@ -5,30 +5,17 @@ like the test set's (docs/tuning.md, session 10).
 
     python docs/probes/train_test_gap.py run_mnist MNIST_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
-import argparse
-import os
-import sys
 
-import numpy as np
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
-import evaluate  # noqa: E402  (the config loader)
-import ram  # noqa: E402
-from ram.evaluation import EVAL_SEED, error_report, predict  # noqa: E402
-from ram.saving import load_model  # noqa: E402
+import common  # the repository on the path; the probe's command line
+from ram.evaluation import EVAL_SEED, error_report, predict
 
 TRAIN_SPLIT = 3  # canvases of the training digits from (eval_seed, 3); other than VALIDATION_SPLIT and TEST_SPLIT
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("config")
-    parser.add_argument("model")
-    parser.add_argument("--data")
+    parser = common.parser(__doc__)
     parser.add_argument("--count", type=int, default=10000, help="training digits to count (default 10000)")
-    args = parser.parse_args()
-    config = evaluate.load_config(args.config, data_path=args.data)
-    model, data = load_model(args.model, expected=config), ram.MnistData(config)
+    args, config, model, data = common.load(parser)
     count = min(args.count, len(data.x_train))
     sets = {"training digits": (data.fixed_set(data.x_train[:count], data.y_train[:count], TRAIN_SPLIT), data.y_train[:count]),
             "test": (data.test(), data.y_test)}

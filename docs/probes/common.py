@@ -1,0 +1,28 @@
+"""What every probe starts with: a config script's name, a trained model of it, the data."""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
+import evaluate  # noqa: E402  (the config loader)
+import ram  # noqa: E402
+from ram.saving import load_model  # noqa: E402
+
+
+def parser(doc):
+    """Command line `CONFIG MODEL [--data PATH]`, described by the first line of `doc`."""
+    p = argparse.ArgumentParser(description=doc.split("\n")[0])
+    p.add_argument("config", help="config script, e.g. run_translated_mnist")
+    p.add_argument("model", help="a trained model of that config (.h5)")
+    p.add_argument("--data", help="local mnist.npz")
+    return p
+
+
+def load(parser, datasets=None):
+    """Parses the command line; returns the config, the model (checked against it) and its data.
+    With `datasets`, a config of another data set is a command-line error."""
+    args = parser.parse_args()
+    config = evaluate.load_config(args.config, data_path=args.data)
+    if datasets and config.dataset not in datasets:
+        parser.error(f"{args.config} trains on `{config.dataset}`; this probe is for {' or '.join(datasets)}")
+    return args, config, load_model(args.model, expected=config), ram.MnistData(config)
