@@ -48,6 +48,7 @@ CONFIG = dict(
     decay_epochs=120,
     decay_rate=0.97,
     ema_momentum=None,         # or e.g. 0.999: test and save a moving average of the weights
+    weight_decay=None,         # or e.g. 1e-4: decoupled decay of the weight matrices (AdamW)
     clipnorm=None,
     clipvalue=None,
     batch_size=128,

@@ -78,6 +78,7 @@ FIELDS = {
     "decay_epochs": Field(100, "epochs of the `linear` decay (of the learning rate, and of the location std with `initial_location_std`)", int, min=1),
     "decay_rate": Field(0.97, "per-epoch factor of the `exponential` schedule", numbers.Real, greater_than=0, max=1),
     "ema_momentum": Field(None, "keep an exponential moving average of the weights with this momentum (Keras's `use_ema`), used for the per-epoch test and the saved model; None: off", numbers.Real, greater_than=0, max=0.99999, optional=True),
+    "weight_decay": Field(None, "decoupled weight decay of every weight matrix (not the biases): each step multiplies them by 1 - learning rate x this (Keras optimizers' `weight_decay`; with `adam` this is AdamW); None: off", numbers.Real, greater_than=0, optional=True),
     "clipnorm": Field(None, "clip each gradient to this norm; None: off", numbers.Real, greater_than=0, optional=True),
     "clipvalue": Field(None, "clip each gradient element to +-this; None: off", numbers.Real, greater_than=0, optional=True),
     "batch_size": Field(128, "images per training step", int, min=1),

@@ -38,16 +38,20 @@ def learning_rate_schedule(config, steps_per_epoch):
 
 def make_optimizer(config, steps_per_epoch):
     lr = learning_rate_schedule(config, steps_per_epoch)
-    options = {"clipnorm": config.clipnorm, "clipvalue": config.clipvalue}
+    options = {"clipnorm": config.clipnorm, "clipvalue": config.clipvalue, "weight_decay": config.weight_decay}
     if config.ema_momentum is not None:
         options.update(use_ema=True, ema_momentum=config.ema_momentum)
     if config.optimizer == "sgd":
-        return keras.optimizers.SGD(lr, momentum=config.momentum, **options)
-    if config.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(lr, momentum=config.momentum, **options)
-    if config.optimizer == "adadelta":
-        return keras.optimizers.Adadelta(lr, **options)
-    return keras.optimizers.Adam(lr, **options)
+        optimizer = keras.optimizers.SGD(lr, momentum=config.momentum, **options)
+    elif config.optimizer == "rmsprop":
+        optimizer = keras.optimizers.RMSprop(lr, momentum=config.momentum, **options)
+    elif config.optimizer == "adadelta":
+        optimizer = keras.optimizers.Adadelta(lr, **options)
+    else:
+        optimizer = keras.optimizers.Adam(lr, **options)
+    if config.weight_decay:
+        optimizer.exclude_from_weight_decay(var_names=["bias"])  # decay the weight matrices only
+    return optimizer
 
 
 def distribution_strategy(config):

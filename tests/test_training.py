@@ -109,6 +109,25 @@ def test_restore_best_weights_keeps_best_or_last_epoch(tmp_path, mnist_path):
     assert same == (best == 4), f"best epoch {best}, validation accuracies {val}"
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_weight_decay_shrinks_weight_matrices_not_biases(optimizer):
+    """With zero gradients only the decay moves the weights: each matrix times 1 - lr x decay, biases kept."""
+    from ram.training import build_model
+    config = ram.make_config({**SMALL, "optimizer": optimizer, "lr_schedule": "constant", "learning_rate": 0.1,
+                              "weight_decay": 0.5})
+    model = build_model(config, steps_per_epoch=10)
+    before = {v.path: v.numpy() for v in model.trainable_variables}
+    model.optimizer.apply([np.zeros(v.shape, "float32") for v in model.trainable_variables], model.trainable_variables)
+    matrices = 0
+    for v in model.trainable_variables:
+        if v.path.endswith("bias"):
+            np.testing.assert_array_equal(v.numpy(), before[v.path])
+        else:
+            np.testing.assert_allclose(v.numpy(), before[v.path] * (1 - 0.1 * 0.5), rtol=1e-6)
+            matrices += 1
+    assert matrices >= 8  # sensor-side, core, policy, baseline and classifier kernels all decay
+
+
 def test_ema_saves_and_tests_the_averaged_weights(tmp_path, mnist_path):
     """`ema_momentum`: the saved model is the moving average (not the last step's weights), and the
     per-epoch test column of the last epoch is the final test of that saved model."""
