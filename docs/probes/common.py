@@ -10,8 +10,8 @@ from ram.saving import load_model  # noqa: E402
 
 
 def parser(doc):
-    """Command line `CONFIG MODEL [--data PATH]`, described by the first line of `doc`."""
-    p = argparse.ArgumentParser(description=doc.split("\n")[0])
+    """Command line `CONFIG MODEL [--data PATH]`, described by the first paragraph of `doc`."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     p.add_argument("config", help="config script, e.g. run_translated_mnist")
     p.add_argument("model", help="a trained model of that config (.h5)")
     p.add_argument("--data", help="local mnist.npz")
