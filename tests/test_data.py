@@ -121,6 +121,12 @@ def _numpy_shift(digit, rows, cols):
     return out
 
 
+def _matching_shifts(before, after, limit):
+    """Every (rows, cols) within +-limit that moves `before` exactly onto `after`."""
+    return [(r, c) for r in range(-limit, limit + 1) for c in range(-limit, limit + 1)
+            if np.array_equal(_numpy_shift(before, r, c), after)]
+
+
 def test_shift_digits_moves_down_and_right_for_positive_shifts():
     rng = np.random.default_rng(1)
     digits = rng.random((6, 28, 28)).astype(np.float32)
@@ -140,7 +146,7 @@ def test_train_shift_moves_training_digits_within_their_frame(mnist_path):
     np.testing.assert_array_equal(y0, y1)
     moves = []
     for before, after in zip(x0.numpy(), x1.numpy()):
-        matches = [(r, c) for r in range(-3, 4) for c in range(-3, 4) if np.array_equal(_numpy_shift(before, r, c), after)]
+        matches = _matching_shifts(before, after, 3)
         assert matches, "a shifted digit is not its original moved by at most 3 pixels"
         moves.append(matches)
     assert sum((0, 0) not in m for m in moves) > 50  # most digits do move
@@ -162,7 +168,7 @@ def test_shifted_training_stream_is_a_function_of_seed_and_epoch(mnist_path):
     moved = np.concatenate(full)
     epoch_shift = [{}, {}]
     for i, (before, after) in enumerate(zip(originals, moved)):
-        shift = [(r, c) for r in range(-2, 3) for c in range(-2, 3) if np.array_equal(_numpy_shift(before, r, c), after)]
+        shift = _matching_shifts(before, after, 2)
         epoch_shift[i // (len(moved) // 2)][before.tobytes()] = shift[0] if len(shift) == 1 else None
     both = [k for k in epoch_shift[0] if epoch_shift[0][k] and epoch_shift[1].get(k)]
     assert len(both) > 100 and sum(epoch_shift[0][k] != epoch_shift[1][k] for k in both) > 0.8 * len(both)
