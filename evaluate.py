@@ -15,6 +15,7 @@ import importlib.util
 import os
 import sys
 
+from ram.cli import add_field_flags, field_overrides
 from ram.config import ConfigError, make_config
 from ram.results import run_index, run_results
 
@@ -38,10 +39,12 @@ def load_config_module(name):
     return module
 
 
-def load_config(name, **overrides):
-    """The validated config of a config script (`load_config_module`) with `overrides`; None values
-    leave the script's value (unset command-line flags)."""
-    return make_config({**load_config_module(name).CONFIG, **{k: v for k, v in overrides.items() if v is not None}})
+def load_config(name, fields=None, **overrides):
+    """The validated config of a config script (`load_config_module`) with the config `fields` a
+    command line gave (`--glimpse-hidden 256`) and `overrides`, whose None values leave the script's
+    value (unset flags)."""
+    return make_config({**load_config_module(name).CONFIG, **(fields or {}),
+                        **{k: v for k, v in overrides.items() if v is not None}})
 
 
 def best_model(results_dir):
@@ -56,7 +59,7 @@ def best_model(results_dir):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
     parser.add_argument("config", help="config script: module name (run_mnist) or path (my_config.py)")
     parser.add_argument("model", nargs="?", help=".h5 or .keras model or .json weights; default: best run of the config")
     parser.add_argument("--images", type=int, default=10, help="test images to render (default 10)")
@@ -69,6 +72,9 @@ def parse_args(argv):
     parser.add_argument("--data", help="local mnist.npz (Keras layout)")
     parser.add_argument("--out", help="folder for Images/ and the accuracy plot (default: the model's results "
                                       "folder, the one holding its run_<i>/)")
+    add_field_flags(parser, {}, skip=("seed", "eval_seed", "data_path"),
+                    title="config fields a model was trained with on the command line, as in "
+                          "`python run_mnist.py --glimpses 4`: give the same flags here (default in brackets)")
     return parser.parse_args(argv)
 
 
@@ -89,7 +95,7 @@ def main(argv=None):
     from ram.saving import ModelFileError, load_model
     from ram.visualize import plot_accuracy, render_examples
     try:
-        config = load_config(args.config, data_path=args.data, eval_seed=args.eval_seed)
+        config = load_config(args.config, field_overrides(args), data_path=args.data, eval_seed=args.eval_seed)
         samples = args.samples or config.mc_samples
         model_path = args.model or best_model(config.results_dir)
         model = load_model(model_path, expected=config)

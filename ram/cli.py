@@ -26,18 +26,31 @@ def parse_args(argv, config=None, description=None):
     parser.add_argument("--only-run", type=int, metavar="I",
                         help="train only run_<I> (seed + I) of the config's `runs`: start one process per I to "
                              "train the runs side by side (each rewrites the summary of the finished ones)")
-    fields = parser.add_argument_group("config fields (this script's value in brackets)")
+    add_field_flags(parser, config)
+    args, unknown = parser.parse_known_args(argv)
+    overrides = field_overrides(args)
+    if args.data:
+        overrides["data_path"] = args.data
+    return args, overrides, _unknown_arguments(unknown)
+
+
+def add_field_flags(parser, config, skip=(), title="config fields (this script's value in brackets)"):
+    """`--<field> VALUE` (and `--<field_name>`) for every config field but `skip`; `config` (a
+    script's values) goes into --help."""
+    fields = parser.add_argument_group(title)
     for name in FIELDS:
+        if name in skip:
+            continue
         spellings = sorted({f"--{name.replace('_', '-')}", f"--{name}"})
         value = config.get(name, DEFAULTS[name])
         fields.add_argument(*spellings, dest=f"field_{name}", metavar="VALUE",
                             help=f"[{value!r}] " + FIELDS[name].doc.replace("%", "%%"))
-    args, unknown = parser.parse_known_args(argv)
-    overrides = {name: _parse_value(getattr(args, f"field_{name}")) for name in FIELDS
-                 if getattr(args, f"field_{name}") is not None}
-    if args.data:
-        overrides["data_path"] = args.data
-    return args, overrides, _unknown_arguments(unknown)
+
+
+def field_overrides(args):
+    """The config fields given on the command line (parsed by `add_field_flags`): {name: value}."""
+    return {name: _parse_value(getattr(args, f"field_{name}")) for name in FIELDS
+            if getattr(args, f"field_{name}", None) is not None}
 
 
 def _unknown_arguments(tokens):

@@ -78,8 +78,11 @@ def check_settings(settings, expected, path):
     diffs = [f"{key}: file has {settings[key]!r}, config has {expected[key]!r}"
              for key in ARCHITECTURE_FIELDS if settings[key] != expected[key]]
     if diffs:
+        flags = " ".join(f"--{key.replace('_', '-')} {settings[key]}" for key in ARCHITECTURE_FIELDS
+                         if settings[key] != expected[key])
         raise ModelFileError(f"{path} was trained with another config:\n  " + "\n  ".join(diffs) +
-                             "\nEvaluate it with the config it was trained with, or train this config first.")
+                             f"\nEvaluate it with the config it was trained with (its script, or this one with "
+                             f"`{flags}`), or train this config first.")
 
 
 def _read_h5_settings(path):

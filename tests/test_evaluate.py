@@ -165,3 +165,19 @@ def test_eval_seed_flag_redraws_canvases_and_leaves_plain_mnist_alone(trained, r
     again = evaluate.main([str(script), "--images", "0", "--samples", "3", "--eval-seed", "7", "--out", str(tmp_path)])
     assert "test canvases drawn from eval_seed 7 (plain MNIST has no canvases: the same images)" in capsys.readouterr().out
     assert [r["wrong"] for r in again.values()] == [r["wrong"] for r in report.values()]
+
+
+def test_config_flags_evaluate_a_model_trained_with_flags(trained, report, tmp_path, mnist_path):
+    """A model trained with a flag (`--glimpse-hidden N`) evaluates with its script and the same flag,
+    giving the same errors; without the flag the error message names it."""
+    _, results = trained
+    narrow = FIELDS["glimpse_hidden"]
+    wider = {**run_mnist.CONFIG, **FIELDS, "glimpse_hidden": 2 * narrow, "results_dir": str(results), "data_path": mnist_path}
+    script = tmp_path / "wider.py"
+    script.write_text(f"CONFIG = {wider!r}\n")
+    model = str(results / "run_0" / "model.h5")
+    with pytest.raises(SystemExit, match=f"this one with `--glimpse-hidden {narrow}`"):
+        evaluate.main([str(script), model, "--images", "0", "--out", str(tmp_path)])
+    again = evaluate.main([str(script), model, "--glimpse-hidden", str(narrow), "--images", "0", "--samples", "3",
+                           "--out", str(tmp_path)])
+    assert [r["wrong"] for r in again.values()] == [r["wrong"] for r in report.values()]

@@ -6,15 +6,18 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
 import evaluate  # noqa: E402  (the config loader)
 import ram  # noqa: E402
+from ram.cli import add_field_flags, field_overrides  # noqa: E402
 from ram.saving import load_model  # noqa: E402
 
 
 def parser(doc):
     """Command line `CONFIG MODEL [--data PATH]`, described by the first paragraph of `doc`."""
-    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0], allow_abbrev=False)
     p.add_argument("config", help="config script, e.g. run_translated_mnist")
     p.add_argument("model", help="a trained model of that config (.h5)")
     p.add_argument("--data", help="local mnist.npz")
+    add_field_flags(p, {}, skip=("data_path",), title="config fields the model was trained with on the command line "
+                                                      "(default in brackets)")
     return p
 
 
@@ -22,7 +25,7 @@ def load(parser, datasets=None):
     """Parses the command line; returns the config, the model (checked against it) and its data.
     With `datasets`, a config of another data set is a command-line error."""
     args = parser.parse_args()
-    config = evaluate.load_config(args.config, data_path=args.data)
+    config = evaluate.load_config(args.config, field_overrides(args), data_path=args.data)
     if datasets and config.dataset not in datasets:
         parser.error(f"{args.config} trains on `{config.dataset}`; this probe is for {' or '.join(datasets)}")
     return args, config, load_model(args.model, expected=config), ram.MnistData(config)
