@@ -75,11 +75,10 @@ def check_settings(settings, expected, path):
     if expected is None:
         return
     settings = with_defaults(settings)
-    diffs = [f"{key}: file has {settings[key]!r}, config has {expected[key]!r}"
-             for key in ARCHITECTURE_FIELDS if settings[key] != expected[key]]
-    if diffs:
-        flags = " ".join(f"--{key.replace('_', '-')} {settings[key]}" for key in ARCHITECTURE_FIELDS
-                         if settings[key] != expected[key])
+    differing = [key for key in ARCHITECTURE_FIELDS if settings[key] != expected[key]]
+    if differing:
+        diffs = [f"{key}: file has {settings[key]!r}, config has {expected[key]!r}" for key in differing]
+        flags = " ".join(f"--{key.replace('_', '-')} {settings[key]}" for key in differing)
         raise ModelFileError(f"{path} was trained with another config:\n  " + "\n  ".join(diffs) +
                              f"\nEvaluate it with the config it was trained with (its script, or this one with "
                              f"`{flags}`), or train this config first.")
