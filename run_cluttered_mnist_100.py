@@ -20,7 +20,7 @@ CONFIG = dict(
     zoom_scale=2,
     unit_pixels=None,          # None: +-1 reaches the image edge
     # network
-    glimpse_hidden=128,
+    glimpse_hidden=128,        # the paper's; 512 (the 60x60 default, docs/tuning.md C6) is untried at 100x100
     location_hidden=128,
     glimpse_size=256,
     core="lstm",
