@@ -1,4 +1,5 @@
 """Atomic files, and the model as `.h5` (Keras HDF5) and `.json` (every weight by path)."""
+import base64
 import hashlib
 import json
 import logging
@@ -13,7 +14,8 @@ from .model import LocationPolicy, RecurrentAttentionModel
 from .glimpse import GlimpseNetwork, GlimpseSensor
 from .results import ModelFileError, read_json  # noqa: F401  (ram.saving's API)
 
-WEIGHTS_FORMAT = "ram-weights-1"
+WEIGHTS_FORMAT = "ram-weights-2"  # float32 values as base64 of their little-endian bytes
+WEIGHTS_FORMATS = (WEIGHTS_FORMAT, "ram-weights-1")  # -1: values as a list of numbers (runs before session 13)
 CUSTOM_OBJECTS = {cls.__name__: cls for cls in (RecurrentAttentionModel, GlimpseSensor, GlimpseNetwork, LocationPolicy)}
 # Keras's HDF5 loader looks classes up by their plain names: registering those too lets
 # `keras.models.load_model("model.h5")` load our files after `import ram`.
@@ -64,10 +66,31 @@ def save_model(model, path):
 
 
 def save_weights_json(model, path):
-    """Every weight as {"weights": {path: {"shape", "values"}}} plus the model settings."""
-    weights = {v.path: {"shape": list(v.shape), "values": [float(f"{x:.9g}") for x in np.ravel(v.numpy())]}
+    """Every weight as {"weights": {path: {"shape", "float32_base64"}}} plus the model settings; in any
+    language a weight is its base64 decoded to little-endian float32s, e.g.
+    `np.frombuffer(base64.b64decode(w["float32_base64"]), "<f4").reshape(w["shape"])`. Exact, and
+    less than half the size of the numbers written out."""
+    weights = {v.path: {"shape": list(v.shape),
+                        "float32_base64": base64.b64encode(np.asarray(v.numpy(), "<f4").tobytes()).decode("ascii")}
                for v in model.weights}
     write_json(path, {"format": WEIGHTS_FORMAT, "settings": model.settings, "weights": weights}, indent=None)
+
+
+def read_weights_json(path):
+    """A weights file's settings and {variable path: float32 array of its shape}, from either format."""
+    data = read_json(path)
+    if not isinstance(data, dict) or data.get("format") not in WEIGHTS_FORMATS:
+        raise ModelFileError(f"{path} is not a RAM weights file (format {WEIGHTS_FORMAT!r}).")
+    arrays = {}
+    for name, entry in data["weights"].items():
+        if "float32_base64" in entry:
+            values = np.frombuffer(base64.b64decode(entry["float32_base64"]), "<f4")
+        else:
+            values = np.asarray(entry["values"], "float32")
+        if values.size != np.prod(entry["shape"], dtype=int):
+            raise ModelFileError(f"{path}: {name} has {values.size} values for shape {entry['shape']}")
+        arrays[name] = values.reshape(entry["shape"]).astype("float32")
+    return data["settings"], arrays
 
 
 def check_settings(settings, expected, path):
@@ -120,26 +143,24 @@ def load_model(path, expected=None):
         check_settings(model.settings, expected, path)
         return model
     if path.endswith(".json"):
-        data = read_json(path)
-        if not isinstance(data, dict) or data.get("format") != WEIGHTS_FORMAT:
-            raise ModelFileError(f"{path} is not a RAM weights file (format {WEIGHTS_FORMAT!r}).")
-        check_settings(data["settings"], expected, path)
-        model = RecurrentAttentionModel(data["settings"])
-        load_weights_json(model, data["weights"], path)
+        settings, weights = read_weights_json(path)
+        check_settings(settings, expected, path)
+        model = RecurrentAttentionModel(settings)
+        load_weights_json(model, weights, path)
         return model
     raise ModelFileError(f"{path}: expected a .h5 or .keras model or a .json weights file")
 
 
 def load_weights_json(model, weights, path):
-    """Assigns {variable path: {"shape", "values"}} to the model's weights, checking every shape."""
+    """Assigns {variable path: array} (`read_weights_json`) to the model's weights, checking every shape."""
     missing = [v.path for v in model.weights if v.path not in weights]
     if missing:
         raise ModelFileError(f"{path} lacks weights {missing[:5]}")
     for v in model.weights:
-        entry = weights[v.path]
-        if list(entry["shape"]) != list(v.shape):
-            raise ModelFileError(f"{path}: {v.path} has shape {entry['shape']}, the model needs {list(v.shape)}")
-        v.assign(np.asarray(entry["values"], dtype="float32").reshape(v.shape))
+        values = weights[v.path]
+        if list(values.shape) != list(v.shape):
+            raise ModelFileError(f"{path}: {v.path} has shape {list(values.shape)}, the model needs {list(v.shape)}")
+        v.assign(values)
 
 
 def load_initial_weights(model, path):

@@ -57,8 +57,7 @@ def _start(args, code=None):
 def _final(results_dir):
     run_dir = results_dir / "run_0"
     doc = json.loads((run_dir / "results.json").read_text())
-    weights = json.loads((run_dir / "weights.json").read_text())["weights"]
-    return doc, {k: np.array(v["values"]) for k, v in weights.items()}
+    return doc, ram.saving.read_weights_json(run_dir / "weights.json")[1]
 
 
 def _check_results_valid(results_dir):

@@ -1,4 +1,5 @@
 """Model files: .h5 and .json round trips, and clear errors for bad files."""
+import base64
 import json
 import pathlib
 
@@ -41,6 +42,27 @@ def test_round_trip_gives_identical_predictions(model, tmp_path, name):
         np.testing.assert_array_equal(path_a, path_b)
     assert loaded.settings == model.settings
 
+
+
+def test_weights_json_is_exact_and_the_earlier_format_still_loads(model, tmp_path):
+    new = tmp_path / "weights.json"
+    save_weights_json(model, new)
+    doc = json.loads(new.read_text())
+    for v in model.weights:  # decoded by hand: base64 of little-endian float32s
+        entry = doc["weights"][v.path]
+        values = np.frombuffer(base64.b64decode(entry["float32_base64"]), "<f4").reshape(entry["shape"])
+        np.testing.assert_array_equal(values, v.numpy())
+    old = tmp_path / "old.json"  # ram-weights-1, the numbers written out: runs before session 13
+    write_json(old, {**doc, "format": "ram-weights-1",
+                     "weights": {v.path: {"shape": list(v.shape), "values": v.numpy().ravel().tolist()}
+                                 for v in model.weights}}, indent=None)
+    for path in (new, old):
+        assert all(np.array_equal(a, b) for a, b in zip(load_model(path).get_weights(), model.get_weights()))
+    name, entry = next(iter(doc["weights"].items()))
+    entry["float32_base64"] = base64.b64encode(base64.b64decode(entry["float32_base64"])[:-4]).decode()
+    write_json(tmp_path / "short.json", doc, indent=None)
+    with pytest.raises(ModelFileError, match=f"short.json: {name} has .* values for shape"):
+        load_model(tmp_path / "short.json")
 
 def test_model_from_another_config_is_refused(model, tmp_path):
     path = tmp_path / "model.h5"
