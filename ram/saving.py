@@ -83,11 +83,15 @@ def read_weights_json(path):
         raise ModelFileError(f"{path} is not a RAM weights file (format {WEIGHTS_FORMAT!r}).")
     arrays = {}
     for name, entry in data["weights"].items():
-        if "float32_base64" in entry:
-            values = np.frombuffer(base64.b64decode(entry["float32_base64"]), "<f4")
-        else:
-            values = np.asarray(entry["values"], "float32")
-        if values.size != np.prod(entry["shape"], dtype=int):
+        try:
+            if "float32_base64" in entry:
+                values = np.frombuffer(base64.b64decode(entry["float32_base64"], validate=True), "<f4")
+            else:
+                values = np.asarray(entry["values"], "float32")
+            size = np.prod(entry["shape"], dtype=int)
+        except (ValueError, TypeError, KeyError) as error:  # binascii.Error is a ValueError
+            raise ModelFileError(f"{path}: {name} is not a readable weight ({type(error).__name__}: {error})") from None
+        if values.size != size:
             raise ModelFileError(f"{path}: {name} has {values.size} values for shape {entry['shape']}")
         arrays[name] = values.reshape(entry["shape"]).astype("float32")
     return data["settings"], arrays

@@ -63,6 +63,10 @@ def test_weights_json_is_exact_and_the_earlier_format_still_loads(model, tmp_pat
     write_json(tmp_path / "short.json", doc, indent=None)
     with pytest.raises(ModelFileError, match=f"short.json: {name} has .* values for shape"):
         load_model(tmp_path / "short.json")
+    entry["float32_base64"] = "not base64!"
+    write_json(tmp_path / "garbled.json", doc, indent=None)
+    with pytest.raises(ModelFileError, match=f"garbled.json: {name} is not a readable weight"):
+        load_model(tmp_path / "garbled.json")
 
 def test_model_from_another_config_is_refused(model, tmp_path):
     path = tmp_path / "model.h5"
