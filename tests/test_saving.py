@@ -43,7 +43,6 @@ def test_round_trip_gives_identical_predictions(model, tmp_path, name):
     assert loaded.settings == model.settings
 
 
-
 def test_weights_json_is_exact_and_the_earlier_format_still_loads(model, tmp_path):
     new = tmp_path / "weights.json"
     save_weights_json(model, new)
@@ -67,6 +66,7 @@ def test_weights_json_is_exact_and_the_earlier_format_still_loads(model, tmp_pat
     write_json(tmp_path / "garbled.json", doc, indent=None)
     with pytest.raises(ModelFileError, match=f"garbled.json: {name} is not a readable weight"):
         load_model(tmp_path / "garbled.json")
+
 
 def test_model_from_another_config_is_refused(model, tmp_path):
     path = tmp_path / "model.h5"
