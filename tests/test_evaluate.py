@@ -162,8 +162,10 @@ def test_eval_seed_flag_redraws_canvases_and_leaves_plain_mnist_alone(trained, r
     assert evaluate.load_config("run_translated_mnist", eval_seed=None).eval_seed == run_translated_mnist.CONFIG["eval_seed"]
     script, _ = trained
     capsys.readouterr()
-    again = evaluate.main([str(script), "--images", "0", "--samples", "3", "--eval-seed", "7", "--out", str(tmp_path)])
+    out = tmp_path / "recount"  # a folder that does not exist yet, as README's `--out /tmp/recount`
+    again = evaluate.main([str(script), "--images", "0", "--samples", "3", "--eval-seed", "7", "--out", str(out)])
     assert "test canvases drawn from eval_seed 7 (plain MNIST has no canvases: the same images)" in capsys.readouterr().out
+    assert (out / "MNIST_accuracy.png").is_file()
     assert [r["wrong"] for r in again.values()] == [r["wrong"] for r in report.values()]
 
 
