@@ -54,7 +54,8 @@ def test_shipped_model_on_freshly_drawn_canvases(config_name, mnist_path):
                                     "MNIST_cluttered_100_Results", "MNIST_cluttered_100_gh128_Results",
                                     "MNIST_2_glimpses", "MNIST_4_glimpses",
                                     "MNIST_translated_4_glimpses", "MNIST_translated_6_glimpses",
-                                    "MNIST_translated_4_glimpses_gh128"])
+                                    "MNIST_translated_4_glimpses_gh128",
+                                    "MNIST_translated_6_glimpses_gh128"])
 def test_summary_is_the_summary_of_the_shipped_runs(folder):
     runs = [doc for _, doc in run_results(os.path.join(ROOT, folder))]
     assert len(runs) >= 1
