@@ -126,7 +126,6 @@ def main(argv=None):
     except ModelFileError as error:
         sys.exit(f"error: no accuracy plot: {error}")
     if runs:
-        os.makedirs(folder, exist_ok=True)
         plot_path = os.path.join(folder, "MNIST_accuracy.png")
         plot_accuracy(runs, plot_path)
         print(f"accuracy plot: {plot_path}")

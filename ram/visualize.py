@@ -188,6 +188,7 @@ def plot_accuracy(runs, path):
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     fig.tight_layout()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as render_examples does for its folder
     atomic_write(path, lambda temp: fig.savefig(temp))
     plt.close(fig)
 
