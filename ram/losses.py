@@ -14,17 +14,23 @@ def gaussian_log_prob(x, mean, std):
 
 
 def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, reinforce_weight=1.0,
-                baseline_weight=1.0, reward="correct"):
+                baseline_weight=1.0, reward="correct", label_smoothing=0.0):
     """Returns the total loss and its parts.
 
     labels (B,) int; logits (B, classes); log_probs (B, T) log pi(l_t | h_{t-1}) of the sampled
     locations; baselines (B, T) b_t. Reward R = 1 for a right final prediction, else 0 (`correct`,
-    the paper), or the predicted probability of the true class (`probability`). The advantage
+    the paper), or the predicted probability of the true class (`probability`). With
+    `label_smoothing` e the cross entropy's target is (1 - e) one_hot + e / classes. The advantage
     R - b_t is a constant in the REINFORCE term, so REINFORCE trains only the policy, the baseline's
     MSE only the baseline and cross entropy only the rest.
     """
     labels = ops.cast(labels, "int32")
-    cross_entropy = ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+    if label_smoothing:
+        classes = ops.shape(logits)[-1]
+        targets = ops.one_hot(labels, classes) * (1 - label_smoothing) + label_smoothing / classes  # (B, classes)
+        cross_entropy = ops.mean(ops.categorical_crossentropy(targets, logits, from_logits=True))
+    else:
+        cross_entropy = ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True))
     correct = ops.cast(ops.equal(ops.argmax(logits, axis=-1), labels), "float32")  # (B,)
     if reward == "correct":
         rewards = correct

@@ -9,7 +9,7 @@ from .losses import gaussian_log_prob, hybrid_loss
 
 # Settings the model itself needs: its shapes plus the policy, the loss weights and the seed.
 MODEL_FIELDS = ARCHITECTURE_FIELDS + ("location_std", "policy_trains_core", "first_location", "train_paths",
-                                      "reward", "cross_entropy_weight", "reinforce_weight", "baseline_weight", "seed")
+                                      "reward", "cross_entropy_weight", "label_smoothing", "reinforce_weight", "baseline_weight", "seed")
 
 
 @keras.saving.register_keras_serializable("ram")
@@ -168,7 +168,8 @@ class RecurrentAttentionModel(keras.Model):
     def hybrid_loss(self, labels, path):
         s = self.settings
         return hybrid_loss(labels, path["logits"], path["log_probs"], path["baselines"],
-                           s["cross_entropy_weight"], s["reinforce_weight"], s["baseline_weight"], s["reward"])
+                           s["cross_entropy_weight"], s["reinforce_weight"], s["baseline_weight"], s["reward"],
+                           s["label_smoothing"])
 
     def test_step(self, data):
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)

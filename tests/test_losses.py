@@ -148,3 +148,21 @@ def test_initial_location_std_decays_linearly_to_location_std(step, std):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
     if std != 0.1:
         assert any(not np.allclose(a, b) for a, b in zip(annealed, step_weights(location_std=0.1)))
+
+
+def test_label_smoothing_against_numpy():
+    """With label smoothing e the cross entropy is -sum_k q_k log p_k for q = (1 - e) one_hot + e / K;
+    0 gives the plain one-hot cross entropy, and the other parts do not change."""
+    rng = np.random.default_rng(5)
+    logits, log_probs, baselines = rng.normal(size=(6, 10)), rng.normal(size=(6, 3)), rng.random((6, 3))
+    labels = np.array([0, 1, 2, 3, 4, 5])
+    log_p = logits - logits.max(1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(1, keepdims=True))
+    tensors = [tf.constant(labels)] + [tf.constant(a, tf.float32) for a in (logits, log_probs, baselines)]
+    plain = ram.hybrid_loss(*tensors)
+    for e in (0.0, 0.1, 0.3):
+        q = np.full((6, 10), e / 10) + (1 - e) * np.eye(10)[labels]
+        parts = ram.hybrid_loss(*tensors, label_smoothing=e)
+        np.testing.assert_allclose(float(parts["cross_entropy"]), np.mean(-np.sum(q * log_p, 1)), rtol=1e-5)
+        for name in ("reinforce", "baseline_mse", "accuracy"):
+            assert float(parts[name]) == pytest.approx(float(plain[name]), rel=1e-6), name
