@@ -93,7 +93,7 @@ def test_sigkill_at_random_moments_then_resume_equals_uninterrupted_run(tmp_path
     # kills at random moments after this process finished an epoch: mid-epoch, between epochs, mid-write.
     # The moment is a random fraction of one epoch's wall time, so the run can never finish first.
     epoch_seconds = float(np.median(np.diff([h["elapsed_seconds"] for h in ref_doc["history"]])))
-    for _ in range(3):
+    for _ in range(2):
         before = _epochs_recorded(killed)
         p = _start(_args(killed, mnist_path))
         deadline = time.time() + 240
@@ -118,9 +118,7 @@ def test_sigkill_at_random_moments_then_resume_equals_uninterrupted_run(tmp_path
     assert doc["test_accuracy"] == pytest.approx(ref_doc["test_accuracy"], abs=1e-6)
     for name, value in ref_weights.items():
         np.testing.assert_allclose(weights[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
-    # running again does not retrain
-    p = _start(_args(killed, mnist_path))
-    assert "already finished" in p.communicate(timeout=120)[0]
+    # (that running a finished run again retrains nothing: tests/test_training.py, in-process)
 
 
 def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, mnist_path):
