@@ -52,6 +52,7 @@ CONFIG = dict(
     clipnorm=None,
     clipvalue=None,
     batch_size=128,
+    dropout=0.0,               # or e.g. 0.2: drop units of the glimpse feature in training (not in the paper)
     train_paths=1,             # sampled glimpse paths per training image (the paper's M)
     epochs=100,
     restore_best_weights=False,  # keep the last epoch: the decayed learning rate's, not a lucky validation peak

@@ -63,6 +63,7 @@ FIELDS = {
     "policy_hidden": Field(128, "units of a ReLU layer between h_t and the policy mean; 0: linear policy as in the paper", int, min=0),
     "policy_trains_core": Field(False, "let REINFORCE gradients flow from the policy into the core (the paper) instead of training the policy head alone", bool),
     "first_location": Field("random", "first glimpse in training and sampled evaluation: `random` (uniform) or `center`", str, choices=FIRST_LOCATIONS),
+    "dropout": Field(0.0, "in training, each unit of the glimpse feature g_t is zeroed with this probability and the rest scaled by 1 / (1 - this) (not in the paper; evaluation never drops); 0: off", numbers.Real, min=0, max=0.9),
     "train_paths": Field(1, "sampled glimpse paths per training image (the paper's M): each image is repeated this many times in a step, so a step trains `batch_size` x M paths", int, min=1),
     # loss
     "reward": Field("correct", "REINFORCE reward of a glimpse path: `correct` (1 for a right final prediction, else 0: the paper) or `probability` (the softmax probability of the true class: credit also for paths that make a right answer surer)", str, choices=REWARDS),

@@ -8,7 +8,7 @@ from .glimpse import GlimpseNetwork, GlimpseSensor
 from .losses import gaussian_log_prob, hybrid_loss
 
 # Settings the model itself needs: its shapes plus the policy, the loss weights and the seed.
-MODEL_FIELDS = ARCHITECTURE_FIELDS + ("location_std", "policy_trains_core", "first_location", "train_paths",
+MODEL_FIELDS = ARCHITECTURE_FIELDS + ("location_std", "policy_trains_core", "first_location", "train_paths", "dropout",
                                       "reward", "cross_entropy_weight", "label_smoothing", "reinforce_weight", "baseline_weight", "seed")
 
 
@@ -83,12 +83,13 @@ class RecurrentAttentionModel(keras.Model):
             head.build((None, s["core_size"]))
         self.built = True
 
-    def glimpse_path(self, images, sample, return_glimpses=False, std=None, first_glimpse_at=None):
+    def glimpse_path(self, images, sample, return_glimpses=False, std=None, first_glimpse_at=None, dropout=0.0):
         """Runs all glimpses. Returns logits (B, classes), locations (B, T, 2), and for the T - 1
         chosen locations their log-probabilities and baselines (B, T - 1); with
         `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch). Sampled moves use
         `std` (None: `location_std`). `first_glimpse_at` (2,) or (B, 2) places the first glimpse
-        instead of the config's rule (for probes of where a path should start)."""
+        instead of the config's rule (for probes of where a path should start). `dropout` (training
+        only) drops units of each glimpse feature g_t."""
         s = self.settings
         std = s["location_std"] if std is None else std
         batch = ops.shape(images)[0]
@@ -105,6 +106,8 @@ class RecurrentAttentionModel(keras.Model):
             glimpse = self.sensor.read(levels, location)  # (B, Z, p, p)
             glimpses.append(glimpse)
             g = self.glimpse_network(ops.reshape(glimpse, (batch, -1)), location)
+            if dropout:
+                g = self.drop(g, dropout)
             h, state = self.core(g, state)
             if t == s["glimpses"] - 1:
                 break
@@ -124,6 +127,11 @@ class RecurrentAttentionModel(keras.Model):
         if return_glimpses:
             out["glimpses"] = ops.stack(glimpses, axis=1)
         return out
+
+    def drop(self, x, rate):
+        """Inverted dropout from the policy's generator: each unit zeroed with probability `rate`, the rest / (1 - rate)."""
+        keep = tf.random.stateless_uniform(ops.shape(x), self._next_seed()) >= rate
+        return ops.where(keep, x / (1.0 - rate), ops.zeros_like(x))
 
     def location_noise(self, shape):
         """Standard normal noise of the sampled moves, from the policy's generator."""
@@ -157,7 +165,7 @@ class RecurrentAttentionModel(keras.Model):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             std = self.location_std_schedule(self.optimizer.iterations) if self.location_std_schedule is not None else None
-            path = self.glimpse_path(images, sample=True, std=std)
+            path = self.glimpse_path(images, sample=True, std=std, dropout=self.settings["dropout"])
             losses = self.hybrid_loss(labels, path)
             # tf.distribute sums the replicas' gradients: scale each replica's mean to the global batch's
             scaled = losses["loss"] / replicas

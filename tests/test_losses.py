@@ -166,3 +166,24 @@ def test_label_smoothing_against_numpy():
         np.testing.assert_allclose(float(parts["cross_entropy"]), np.mean(-np.sum(q * log_p, 1)), rtol=1e-5)
         for name in ("reinforce", "baseline_mse", "accuracy"):
             assert float(parts[name]) == pytest.approx(float(plain[name]), rel=1e-6), name
+
+
+def test_dropout_drops_in_training_only():
+    """drop() zeroes a `rate` fraction of units and scales the rest by 1 / (1 - rate); a model with
+    dropout predicts exactly as the same weights without it, and trains differently."""
+    model = RecurrentAttentionModel(small_config(dropout=0.3))
+    dropped = model.drop(tf.ones((400, 256)), 0.3).numpy()
+    assert abs(np.mean(dropped == 0) - 0.3) < 0.01
+    np.testing.assert_allclose(dropped[dropped != 0], 1 / 0.7, rtol=1e-6)
+    images = np.random.default_rng(2).random((8, 28, 28)).astype("float32")
+    labels = np.arange(8) % 10
+    plain = RecurrentAttentionModel(small_config())
+    plain.set_weights(model.get_weights())
+    for m in (model, plain):
+        m.reseed(0)
+    np.testing.assert_array_equal(model.predict(images, verbose=0), plain.predict(images, verbose=0))
+    steps = []
+    for dropout in (0.0, 0.3):
+        trained = ram.training.build_model(small_config(dropout=dropout, seed=3), steps_per_epoch=10)
+        steps.append(trained.train_on_batch(images, labels, return_dict=True)["cross_entropy"])
+    assert not np.isclose(steps[0], steps[1], rtol=1e-4)
