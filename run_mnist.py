@@ -36,7 +36,7 @@ CONFIG = dict(
     # loss
     reward="correct",          # REINFORCE reward: 1 for a right answer (the paper), or "probability" of the true class
     cross_entropy_weight=1.0,
-    label_smoothing=0.0,        # or e.g. 0.1: softer cross-entropy targets (not in the paper)
+    label_smoothing=0.0,       # or e.g. 0.1: softer cross-entropy targets (not in the paper)
     reinforce_weight=1.0,
     baseline_weight=1.0,
     # optimization

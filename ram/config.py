@@ -68,7 +68,7 @@ FIELDS = {
     # loss
     "reward": Field("correct", "REINFORCE reward of a glimpse path: `correct` (1 for a right final prediction, else 0: the paper) or `probability` (the softmax probability of the true class: credit also for paths that make a right answer surer)", str, choices=REWARDS),
     "cross_entropy_weight": Field(1.0, "weight of the classification cross entropy", numbers.Real, min=0),
-    "label_smoothing": Field(0.0, "the cross entropy's target puts 1 - this on the true class and this / classes on every class (not in the paper; the reward still counts right answers); 0: plain one-hot targets", numbers.Real, min=0, max=0.5),
+    "label_smoothing": Field(0.0, "the cross entropy's target puts 1 - this on the true class and this / classes on every class (not in the paper; the reward still counts right answers, and the training `ce` printed is this smoothed one, which cannot reach 0); 0: plain one-hot targets", numbers.Real, min=0, max=0.5),
     "reinforce_weight": Field(1.0, "weight of the REINFORCE term", numbers.Real, min=0),
     "baseline_weight": Field(1.0, "weight of the baseline's mean squared error", numbers.Real, min=0),
     # optimization

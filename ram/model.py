@@ -7,9 +7,11 @@ from .config import ARCHITECTURE_FIELDS, with_defaults
 from .glimpse import GlimpseNetwork, GlimpseSensor
 from .losses import gaussian_log_prob, hybrid_loss
 
-# Settings the model itself needs: its shapes plus the policy, the loss weights and the seed.
+# Settings the model itself needs: its shapes plus the policy, the training step's dropout and paths,
+# the loss and its weights, and the seed.
 MODEL_FIELDS = ARCHITECTURE_FIELDS + ("location_std", "policy_trains_core", "first_location", "train_paths", "dropout",
-                                      "reward", "cross_entropy_weight", "label_smoothing", "reinforce_weight", "baseline_weight", "seed")
+                                      "reward", "cross_entropy_weight", "label_smoothing", "reinforce_weight",
+                                      "baseline_weight", "seed")
 
 
 @keras.saving.register_keras_serializable("ram")
@@ -88,8 +90,8 @@ class RecurrentAttentionModel(keras.Model):
         chosen locations their log-probabilities and baselines (B, T - 1); with
         `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch). Sampled moves use
         `std` (None: `location_std`). `first_glimpse_at` (2,) or (B, 2) places the first glimpse
-        instead of the config's rule (for probes of where a path should start). `dropout` (training
-        only) drops units of each glimpse feature g_t."""
+        instead of the config's rule (for probes of where a path should start). `dropout`: the rate at
+        which units of each glimpse feature g_t are dropped (`train_step` passes the config's; else 0)."""
         s = self.settings
         std = s["location_std"] if std is None else std
         batch = ops.shape(images)[0]
@@ -129,7 +131,8 @@ class RecurrentAttentionModel(keras.Model):
         return out
 
     def drop(self, x, rate):
-        """Inverted dropout from the policy's generator: each unit zeroed with probability `rate`, the rest / (1 - rate)."""
+        """Inverted dropout from the policy's generator: each unit zeroed with probability `rate`,
+        the rest divided by 1 - rate."""
         keep = tf.random.stateless_uniform(ops.shape(x), self._next_seed()) >= rate
         return ops.where(keep, x / (1.0 - rate), ops.zeros_like(x))
 

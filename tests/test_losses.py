@@ -166,6 +166,11 @@ def test_label_smoothing_against_numpy():
         np.testing.assert_allclose(float(parts["cross_entropy"]), np.mean(-np.sum(q * log_p, 1)), rtol=1e-5)
         for name in ("reinforce", "baseline_mse", "accuracy"):
             assert float(parts[name]) == pytest.approx(float(plain[name]), rel=1e-6), name
+    # the model's loss takes the config's label_smoothing
+    model = RecurrentAttentionModel(small_config(label_smoothing=0.3))
+    path = {"logits": tensors[1], "log_probs": tensors[2], "baselines": tensors[3]}
+    np.testing.assert_allclose(float(model.hybrid_loss(tensors[0], path)["cross_entropy"]),
+                               float(ram.hybrid_loss(*tensors, label_smoothing=0.3)["cross_entropy"]), rtol=1e-6)
 
 
 def test_dropout_drops_in_training_only():
@@ -182,6 +187,7 @@ def test_dropout_drops_in_training_only():
     for m in (model, plain):
         m.reseed(0)
     np.testing.assert_array_equal(model.predict(images, verbose=0), plain.predict(images, verbose=0))
+    np.testing.assert_array_equal(model(images, sample=True), plain(images, sample=True))  # sampled evaluation
     steps = []
     for dropout in (0.0, 0.3):
         trained = ram.training.build_model(small_config(dropout=dropout, seed=3), steps_per_epoch=10)
