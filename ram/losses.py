@@ -1,6 +1,7 @@
 """The hybrid loss: cross entropy + REINFORCE with a learned baseline + the baseline's MSE."""
 import math
 
+import keras
 from keras import ops
 
 from .config import REWARDS
@@ -25,10 +26,10 @@ def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, 
     MSE only the baseline and cross entropy only the rest.
     """
     labels = ops.cast(labels, "int32")
-    if label_smoothing:
-        classes = ops.shape(logits)[-1]
-        targets = ops.one_hot(labels, classes) * (1 - label_smoothing) + label_smoothing / classes  # (B, classes)
-        cross_entropy = ops.mean(ops.categorical_crossentropy(targets, logits, from_logits=True))
+    if label_smoothing:  # Keras smooths the one-hot targets (B, classes)
+        one_hot = ops.one_hot(labels, ops.shape(logits)[-1])
+        cross_entropy = ops.mean(keras.losses.categorical_crossentropy(one_hot, logits, from_logits=True,
+                                                                       label_smoothing=label_smoothing))
     else:
         cross_entropy = ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True))
     correct = ops.cast(ops.equal(ops.argmax(logits, axis=-1), labels), "float32")  # (B,)
