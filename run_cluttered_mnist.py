@@ -21,6 +21,7 @@ CONFIG = dict(
     unit_pixels=None,          # None: +-1 reaches the image edge
     # network
     glimpse_hidden=512,        # 4x the paper's 128, as translated MNIST: 4.64 -> 3.51 % over 3 seeds (docs/tuning.md, C4, C6)
+    glimpse_conv=0,            # or e.g. 32: a convolutional encoder of each glimpse (not in the paper)
     location_hidden=128,
     glimpse_size=256,
     core="lstm",

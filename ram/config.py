@@ -51,6 +51,7 @@ FIELDS = {
     "unit_pixels": Field(None, "pixels from the image centre that a location of +-1 reaches; None: the image edge (image_size / 2)", numbers.Real, greater_than=0, optional=True),
     # network
     "glimpse_hidden": Field(128, "units of h_g = ReLU(W rho)", int, min=1),
+    "glimpse_conv": Field(0, "a convolutional encoder of each glimpse before h_g (not in the paper): two 3x3 convolutions at stride 2 with ReLU, this many filters and then twice as many, the zooms as input channels (a 12x12 patch becomes 3x3 x 2N features); 0: off, h_g reads the pixels (the paper)", int, min=0),
     "location_hidden": Field(128, "units of h_l = ReLU(W l)", int, min=1),
     "glimpse_size": Field(256, "units of the glimpse feature g = ReLU(W h_g + W h_l)", int, min=1),
     "core": Field("lstm", "recurrent core: `lstm` or the paper's ReLU `rnn`", str, choices=CORES),
@@ -110,12 +111,12 @@ DEFAULTS = {name: field.default for name, field in FIELDS.items()}
 OUTPUT_FIELDS = ("runs", "verbose", "results_dir", "data_path", "tensorboard", "tensorboard_images_every")
 
 # Fields that set the shape of some weight: a model file whose weights seed a run must match these.
-WEIGHT_FIELDS = ("patch_size", "zooms", "glimpse_hidden", "location_hidden", "glimpse_size", "core", "core_size",
-                 "classes", "policy_hidden")
+WEIGHT_FIELDS = ("patch_size", "zooms", "glimpse_hidden", "glimpse_conv", "location_hidden", "glimpse_size", "core",
+                 "core_size", "classes", "policy_hidden")
 
 # Fields that change the model's weights or shapes: a saved model must match these.
 ARCHITECTURE_FIELDS = ("image_size", "glimpses", "patch_size", "zooms", "zoom_scale", "unit_pixels",
-                       "glimpse_hidden", "location_hidden", "glimpse_size", "core", "core_size",
+                       "glimpse_hidden", "glimpse_conv", "location_hidden", "glimpse_size", "core", "core_size",
                        "classes", "policy_hidden", "location_mean")
 
 

@@ -73,26 +73,48 @@ class GlimpseSensor(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable("ram")
 class GlimpseNetwork(keras.layers.Layer):
-    """g = ReLU(W h_g + W h_l) with h_g = ReLU(W rho) (what) and h_l = ReLU(W l) (where)."""
+    """g = ReLU(W h_g + W h_l) with h_g = ReLU(W rho) (what) and h_l = ReLU(W l) (where).
 
-    def __init__(self, glimpse_hidden=128, location_hidden=128, output_size=256, **kwargs):
+    With `conv` > 0 (not in the paper) h_g = ReLU(W f(rho)), where f is a small convolutional encoder
+    of the glimpse, its zooms as channels: two 3x3 convolutions at stride 2 ("same" padding, ReLU),
+    with `conv` and then 2 x `conv` filters, flattened (12x12 -> 6x6 -> 3x3)."""
+
+    def __init__(self, glimpse_hidden=128, location_hidden=128, output_size=256, conv=0, **kwargs):
         super().__init__(**kwargs)
         self.glimpse_hidden, self.location_hidden, self.output_size = glimpse_hidden, location_hidden, output_size
+        self.conv = conv
+        self.encoder = [keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu", name=f"conv_{i}")
+                        for i, filters in enumerate((conv, 2 * conv), 1)] if conv else []
         self.what = keras.layers.Dense(glimpse_hidden, activation="relu", name="what")
         self.where = keras.layers.Dense(location_hidden, activation="relu", name="where")
         self.what_out = keras.layers.Dense(output_size, name="what_out")
         self.where_out = keras.layers.Dense(output_size, use_bias=False, name="where_out")
 
     def build(self, glimpse_shape, location_shape=(None, 2)):
-        self.what.build(glimpse_shape)
+        # glimpse_shape (B, zooms, patch, patch)
+        shape = (None, glimpse_shape[2], glimpse_shape[3], glimpse_shape[1])  # zooms as channels
+        for layer in self.encoder:
+            layer.build(shape)
+            shape = layer.compute_output_shape(shape)
+        features = 1
+        for size in (shape[1:] if self.encoder else glimpse_shape[1:]):
+            features *= size
+        self.what.build((None, features))
         self.where.build(location_shape)
         self.what_out.build((None, self.glimpse_hidden))
         self.where_out.build((None, self.location_hidden))
 
+    def encode(self, glimpse):
+        """What the glimpse shows, flattened: (B, zooms, patch, patch) -> (B, features)."""
+        x = ops.transpose(glimpse, (0, 2, 3, 1)) if self.encoder else glimpse  # (B, patch, patch, zooms)
+        for layer in self.encoder:
+            x = layer(x)
+        return ops.reshape(x, (ops.shape(x)[0], -1))
+
     def call(self, glimpse, locations):
-        # glimpse (B, zooms * patch * patch), locations (B, 2) -> g (B, output_size)
-        return ops.relu(self.what_out(self.what(glimpse)) + self.where_out(self.where(locations)))
+        # glimpse (B, zooms, patch, patch), locations (B, 2) -> g (B, output_size)
+        return ops.relu(self.what_out(self.what(self.encode(glimpse))) + self.where_out(self.where(locations)))
 
     def get_config(self):
         return {**super().get_config(), "glimpse_hidden": self.glimpse_hidden,
-                "location_hidden": self.location_hidden, "output_size": self.output_size}
+                "location_hidden": self.location_hidden, "output_size": self.output_size, "conv": self.conv}

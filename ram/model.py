@@ -64,7 +64,7 @@ class RecurrentAttentionModel(keras.Model):
         self.sensor = GlimpseSensor(s["image_size"], s["patch_size"], s["zooms"], s["zoom_scale"],
                                     s["unit_pixels"], name="glimpse_sensor")
         self.glimpse_network = GlimpseNetwork(s["glimpse_hidden"], s["location_hidden"], s["glimpse_size"],
-                                              name="glimpse_network")
+                                              s["glimpse_conv"], name="glimpse_network")
         self.core = make_core(s["core"], s["core_size"])
         self.policy = LocationPolicy(s["policy_hidden"], s["location_mean"], name="location_policy")
         self.baseline = keras.layers.Dense(1, name="baseline")
@@ -79,7 +79,7 @@ class RecurrentAttentionModel(keras.Model):
 
     def build(self, input_shape):
         s = self.settings
-        self.glimpse_network.build((None, s["zooms"] * s["patch_size"] ** 2))
+        self.glimpse_network.build((None, s["zooms"], s["patch_size"], s["patch_size"]))
         self.core.build((None, s["glimpse_size"]))
         for head in (self.policy, self.baseline, self.classifier):
             head.build((None, s["core_size"]))
@@ -107,7 +107,7 @@ class RecurrentAttentionModel(keras.Model):
         for t in range(s["glimpses"]):  # fixed length: unrolled into one XLA graph
             glimpse = self.sensor.read(levels, location)  # (B, Z, p, p)
             glimpses.append(glimpse)
-            g = self.glimpse_network(ops.reshape(glimpse, (batch, -1)), location)
+            g = self.glimpse_network(glimpse, location)
             if dropout:
                 g = self.drop(g, dropout)
             h, state = self.core(g, state)
