@@ -45,3 +45,16 @@ def test_paired_needs_flags_and_a_known_config(mnist_path):
         main(["--paired", "run_mnist_fast", "--data", mnist_path])
     with pytest.raises(SystemExit):
         main(["--paired", "run_mnist_fast.py", "--", "--batch-size", "256"])
+
+
+def test_flop_count_counts_the_conv_encoder():
+    """glimpse_conv 4 on translated MNIST's 12x12 x 3 zooms: 6x6 x (3x3x3 x 4) and 3x3 x (3x3x4 x 8)
+    multiply-adds per glimpse more, and h_g reads 3x3x8 = 72 features instead of 432 pixels."""
+    import ram
+    import run_translated_mnist
+    from bench.run import train_flops_per_image
+    config = ram.make_config(run_translated_mnist.CONFIG)
+    plain = train_flops_per_image(ram.RecurrentAttentionModel(config))
+    conv = train_flops_per_image(ram.RecurrentAttentionModel(config.replace(glimpse_conv=4)))
+    per_glimpse = 36 * 108 + 9 * 288 + (72 - 432) * 512
+    assert conv - plain == 3 * 2 * 8 * per_glimpse

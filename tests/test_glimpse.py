@@ -92,3 +92,38 @@ def test_first_glimpse_at_places_the_first_glimpse():
     given = model.glimpse_path(tf.constant(images), sample=False, first_glimpse_at=(0.0, 0.0))["logits"].numpy()
     np.testing.assert_array_equal(given, centred)
     assert not np.allclose(path["logits"].numpy(), centred)
+
+
+def numpy_conv_stride_2(x, kernel, bias):
+    """Reference 3x3 convolution at stride 2 with TensorFlow's "same" padding (the odd pixel of
+    padding goes after), then ReLU: x (H, W, C_in) -> (ceil(H / 2), ceil(W / 2), C_out)."""
+    out_h, out_w = -(-x.shape[0] // 2), -(-x.shape[1] // 2)
+    pads = [max((out - 1) * 2 + 3 - size, 0) for out, size in ((out_h, x.shape[0]), (out_w, x.shape[1]))]
+    padded = np.pad(x, ((pads[0] // 2, pads[0] - pads[0] // 2), (pads[1] // 2, pads[1] - pads[1] // 2), (0, 0)))
+    out = np.zeros((out_h, out_w, kernel.shape[3]))
+    for i in range(out_h):
+        for j in range(out_w):
+            window = padded[2 * i:2 * i + 3, 2 * j:2 * j + 3, :]  # (3, 3, C_in)
+            out[i, j] = np.tensordot(window, kernel, axes=3) + bias
+    return np.maximum(out, 0)
+
+
+@pytest.mark.parametrize("zooms,patch", [(3, 12), (1, 8), (2, 5)])
+def test_conv_encoder_matches_numpy(zooms, patch):
+    """glimpse_conv: two strided 3x3 convolutions over the zooms as channels, flattened, against numpy;
+    h_g then reads ceil(ceil(patch / 2) / 2)^2 x 2N features."""
+    from ram.glimpse import GlimpseNetwork
+    rng = np.random.default_rng(4)
+    network = GlimpseNetwork(glimpse_hidden=16, location_hidden=8, output_size=8, conv=3)
+    network.build((None, zooms, patch, patch))
+    for v in network.weights:
+        v.assign(rng.normal(scale=0.5, size=v.shape).astype(np.float32))
+    glimpses = rng.random((4, zooms, patch, patch)).astype(np.float32)
+    got = network.encode(tf.constant(glimpses)).numpy()
+    side = -(-(-(-patch // 2)) // 2)
+    assert got.shape == (4, side * side * 6) and network.what.kernel.shape == (side * side * 6, 16)
+    first, second = network.encoder
+    for glimpse, features in zip(glimpses, got):
+        x = numpy_conv_stride_2(glimpse.transpose(1, 2, 0), first.kernel.numpy(), first.bias.numpy())
+        x = numpy_conv_stride_2(x, second.kernel.numpy(), second.bias.numpy())
+        np.testing.assert_allclose(features, x.ravel(), rtol=1e-5, atol=1e-5)

@@ -28,8 +28,8 @@ def test_gaussian_log_prob_is_a_density():
     assert abs(density.sum() * (grid[1] - grid[0]) ** 2 - 1) < 1e-3
 
 
-def _gradients(policy_trains_core=False, reward="correct"):
-    config = small_config(policy_trains_core=policy_trains_core, reward=reward)
+def _gradients(policy_trains_core=False, reward="correct", glimpse_conv=0):
+    config = small_config(policy_trains_core=policy_trains_core, reward=reward, glimpse_conv=glimpse_conv)
     model = RecurrentAttentionModel(config)
     images = tf.constant(np.random.default_rng(0).random((16, 28, 28)), tf.float32)
     labels = tf.constant(np.arange(16) % 10)
@@ -67,6 +67,20 @@ def test_baseline_mse_trains_only_the_baseline(grads):
     assert grads["baseline_mse", "baseline"] > 0
     for name in ("policy", "classifier", "core", "glimpse"):
         assert grads["baseline_mse", name] == 0, name
+
+
+def test_conv_encoder_learns_from_the_cross_entropy_only():
+    """With glimpse_conv the glimpse network (its convolutions included) still gets gradients from the
+    cross entropy alone, and the convolution kernels get some."""
+    grads = _gradients(glimpse_conv=4)
+    assert grads["cross_entropy", "glimpse"] > 0
+    assert grads["reinforce", "glimpse"] == 0 and grads["baseline_mse", "glimpse"] == 0
+    model = RecurrentAttentionModel(small_config(glimpse_conv=4))
+    images = tf.constant(np.random.default_rng(0).random((16, 28, 28)), tf.float32)
+    with tf.GradientTape() as tape:
+        parts = model.hybrid_loss(tf.constant(np.arange(16) % 10), model.glimpse_path(images, sample=True))
+    kernels = [layer.kernel for layer in model.glimpse_network.encoder]
+    assert all(float(tf.reduce_sum(tf.abs(g))) > 0 for g in tape.gradient(parts["cross_entropy"], kernels))
 
 
 def test_probability_reward_keeps_each_part_on_its_own_weights():

@@ -43,6 +43,24 @@ def test_round_trip_gives_identical_predictions(model, tmp_path, name):
     assert loaded.settings == model.settings
 
 
+def test_conv_encoder_round_trip_and_mismatch(tmp_path):
+    """A model with the convolutional glimpse encoder reloads from every format with identical predictions,
+    and a config without it refuses the file, naming the field."""
+    config = small_config(glimpse_conv=4, seed=2)
+    model = ram.RecurrentAttentionModel(config)
+    for v in model.weights:
+        v.assign(np.random.default_rng(7).normal(scale=0.2, size=v.shape).astype(np.float32))
+    for name in ("model.h5", "model.keras", "weights.json"):
+        path = tmp_path / name
+        (save_weights_json if name.endswith(".json") else save_model)(model, path)
+        loaded = load_model(path, expected=config)
+        for m in (model, loaded):
+            m.reseed(5)
+        np.testing.assert_array_equal(loaded(IMAGES).numpy(), model(IMAGES).numpy(), err_msg=name)
+        with pytest.raises(ModelFileError, match="glimpse_conv: file has 4, config has 0"):
+            load_model(path, expected=small_config())
+
+
 def test_weights_json_is_exact_and_the_earlier_format_still_loads(model, tmp_path):
     new = tmp_path / "weights.json"
     save_weights_json(model, new)
