@@ -84,8 +84,8 @@ def measure_case(config_name, core, batch, seconds, repeats, mnist_path):
 
 def train_flops_per_image(model):
     """Multiply-add FLOPs of one training image: every weight matrix times the steps that use it,
-    forward once and backward twice (inputs and weights). The sensor's gathers and the elementwise
-    work are left out."""
+    forward once and backward twice (inputs and weights); a convolution's kernel (`glimpse_conv`) counts
+    at every output pixel. The sensor's gathers and the elementwise work are left out."""
     s = model.settings
     uses_per_layer = {model.glimpse_network: s["glimpses"], model.core: s["glimpses"],
                       model.policy: s["glimpses"] - 1, model.baseline: s["glimpses"] - 1, model.classifier: 1}

@@ -51,7 +51,7 @@ FIELDS = {
     "unit_pixels": Field(None, "pixels from the image centre that a location of +-1 reaches; None: the image edge (image_size / 2)", numbers.Real, greater_than=0, optional=True),
     # network
     "glimpse_hidden": Field(128, "units of h_g = ReLU(W rho)", int, min=1),
-    "glimpse_conv": Field(0, "a convolutional encoder of each glimpse before h_g (not in the paper): two 3x3 convolutions at stride 2 with ReLU, this many filters and then twice as many, the zooms as input channels (a 12x12 patch becomes 3x3 x 2N features); 0: off, h_g reads the pixels (the paper)", int, min=0),
+    "glimpse_conv": Field(0, "a convolutional encoder of each glimpse before h_g (not in the paper): two 3x3 convolutions at stride 2 with ReLU, this many filters and then twice as many, the zooms as input channels (a 12x12 patch becomes 3 x 3 x 2 x glimpse_conv features); 0: off, h_g reads the pixels (the paper)", int, min=0),
     "location_hidden": Field(128, "units of h_l = ReLU(W l)", int, min=1),
     "glimpse_size": Field(256, "units of the glimpse feature g = ReLU(W h_g + W h_l)", int, min=1),
     "core": Field("lstm", "recurrent core: `lstm` or the paper's ReLU `rnn`", str, choices=CORES),

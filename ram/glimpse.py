@@ -83,7 +83,8 @@ class GlimpseNetwork(keras.layers.Layer):
         super().__init__(**kwargs)
         self.glimpse_hidden, self.location_hidden, self.output_size = glimpse_hidden, location_hidden, output_size
         self.conv = conv
-        self.encoder = [keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu", name=f"conv_{i}")
+        self.encoder = [keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu",
+                                            data_format="channels_last", name=f"conv_{i}")
                         for i, filters in enumerate((conv, 2 * conv), 1)] if conv else []
         self.what = keras.layers.Dense(glimpse_hidden, activation="relu", name="what")
         self.where = keras.layers.Dense(location_hidden, activation="relu", name="where")
@@ -91,7 +92,7 @@ class GlimpseNetwork(keras.layers.Layer):
         self.where_out = keras.layers.Dense(output_size, use_bias=False, name="where_out")
 
     def build(self, glimpse_shape, location_shape=(None, 2)):
-        # glimpse_shape (B, zooms, patch, patch)
+        # glimpse_shape (B, zooms, patch, patch), as the sensor gives it
         shape = (None, glimpse_shape[2], glimpse_shape[3], glimpse_shape[1])  # zooms as channels
         for layer in self.encoder:
             layer.build(shape)
@@ -106,7 +107,7 @@ class GlimpseNetwork(keras.layers.Layer):
 
     def encode(self, glimpse):
         """What the glimpse shows, flattened: (B, zooms, patch, patch) -> (B, features)."""
-        x = ops.transpose(glimpse, (0, 2, 3, 1)) if self.encoder else glimpse  # (B, patch, patch, zooms)
+        x = ops.transpose(glimpse, (0, 2, 3, 1)) if self.encoder else glimpse  # encoder: (B, patch, patch, zooms)
         for layer in self.encoder:
             x = layer(x)
         return ops.reshape(x, (ops.shape(x)[0], -1))

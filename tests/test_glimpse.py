@@ -127,3 +127,4 @@ def test_conv_encoder_matches_numpy(zooms, patch):
         x = numpy_conv_stride_2(glimpse.transpose(1, 2, 0), first.kernel.numpy(), first.bias.numpy())
         x = numpy_conv_stride_2(x, second.kernel.numpy(), second.bias.numpy())
         np.testing.assert_allclose(features, x.ravel(), rtol=1e-5, atol=1e-5)
+    assert GlimpseNetwork.from_config(network.get_config()).get_config() == network.get_config()

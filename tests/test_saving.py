@@ -47,9 +47,9 @@ def test_conv_encoder_round_trip_and_mismatch(tmp_path):
     """A model with the convolutional glimpse encoder reloads from every format with identical predictions,
     and a config without it refuses the file, naming the field."""
     config = small_config(glimpse_conv=4, seed=2)
-    model = ram.RecurrentAttentionModel(config)
+    model, rng = ram.RecurrentAttentionModel(config), np.random.default_rng(7)
     for v in model.weights:
-        v.assign(np.random.default_rng(7).normal(scale=0.2, size=v.shape).astype(np.float32))
+        v.assign(rng.normal(scale=0.2, size=v.shape).astype(np.float32))
     for name in ("model.h5", "model.keras", "weights.json"):
         path = tmp_path / name
         (save_weights_json if name.endswith(".json") else save_model)(model, path)
