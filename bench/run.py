@@ -93,10 +93,10 @@ def train_flops_per_image(model):
     for layer, uses in uses_per_layer.items():
         forward += sum(2 * int(v.shape[0]) * int(v.shape[1]) * uses for v in layer.trainable_variables
                        if len(v.shape) == 2)
-    shape = (None, s["patch_size"], s["patch_size"], s["zooms"])
-    for conv in model.glimpse_network.encoder:  # glimpse_conv: each kernel acts at every output pixel
-        shape = conv.compute_output_shape(shape)
-        forward += 2 * shape[1] * shape[2] * math.prod(conv.kernel.shape) * s["glimpses"]
+    network = model.glimpse_network
+    shapes = network.encoder_shapes((None, s["zooms"], s["patch_size"], s["patch_size"]))
+    for conv, out in zip(network.encoder, shapes[1:]):  # glimpse_conv: each kernel acts at every output pixel
+        forward += 2 * out[1] * out[2] * math.prod(conv.kernel.shape) * s["glimpses"]
     return 3 * forward
 
 

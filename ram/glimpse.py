@@ -1,4 +1,6 @@
 """The retina (GlimpseSensor) and the glimpse network that encodes what and where."""
+import math
+
 import keras
 from keras import ops
 
@@ -91,16 +93,19 @@ class GlimpseNetwork(keras.layers.Layer):
         self.what_out = keras.layers.Dense(output_size, name="what_out")
         self.where_out = keras.layers.Dense(output_size, use_bias=False, name="where_out")
 
+    def encoder_shapes(self, glimpse_shape):
+        """(B, zooms, patch, patch) -> [(B, patch, patch, zooms), then each convolution's output shape]."""
+        shapes = [(None, glimpse_shape[2], glimpse_shape[3], glimpse_shape[1])]  # zooms as channels
+        for layer in self.encoder:
+            shapes.append(layer.compute_output_shape(shapes[-1]))
+        return shapes
+
     def build(self, glimpse_shape, location_shape=(None, 2)):
         # glimpse_shape (B, zooms, patch, patch), as the sensor gives it
-        shape = (None, glimpse_shape[2], glimpse_shape[3], glimpse_shape[1])  # zooms as channels
-        for layer in self.encoder:
+        shapes = self.encoder_shapes(glimpse_shape)
+        for layer, shape in zip(self.encoder, shapes):
             layer.build(shape)
-            shape = layer.compute_output_shape(shape)
-        features = 1
-        for size in (shape[1:] if self.encoder else glimpse_shape[1:]):
-            features *= size
-        self.what.build((None, features))
+        self.what.build((None, math.prod(shapes[-1][1:])))  # the encoder's output, or the pixels
         self.where.build(location_shape)
         self.what_out.build((None, self.glimpse_hidden))
         self.where_out.build((None, self.location_hidden))

@@ -1,4 +1,6 @@
 """The retina against a plain numpy crop-and-average, pixel for pixel."""
+import math
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -120,7 +122,7 @@ def test_conv_encoder_matches_numpy(zooms, patch):
         v.assign(rng.normal(scale=0.5, size=v.shape).astype(np.float32))
     glimpses = rng.random((4, zooms, patch, patch)).astype(np.float32)
     got = network.encode(tf.constant(glimpses)).numpy()
-    side = -(-(-(-patch // 2)) // 2)
+    side = math.ceil(math.ceil(patch / 2) / 2)
     assert got.shape == (4, side * side * 6) and network.what.kernel.shape == (side * side * 6, 16)
     first, second = network.encoder
     for glimpse, features in zip(glimpses, got):
