@@ -87,8 +87,11 @@ def train_flops_per_image(model):
     forward once and backward twice (inputs and weights); a convolution's kernel (`glimpse_conv`) counts
     at every output pixel. The sensor's gathers and the elementwise work are left out."""
     s = model.settings
+    choices = s["glimpses"] - (model.context_network is None)  # a context network's policy picks the first too
     uses_per_layer = {model.glimpse_network: s["glimpses"], model.core: s["glimpses"],
-                      model.policy: s["glimpses"] - 1, model.baseline: s["glimpses"] - 1, model.classifier: 1}
+                      model.policy: choices, model.baseline: choices, model.classifier: 1}
+    if model.context_network is not None:
+        uses_per_layer[model.context_network] = 1
     forward = 0
     for layer, uses in uses_per_layer.items():
         forward += sum(2 * int(v.shape[0]) * int(v.shape[1]) * uses for v in layer.trainable_variables

@@ -29,7 +29,7 @@ CORES = ("lstm", "rnn")
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
 SCHEDULES = ("constant", "linear", "exponential")
 LOCATION_MEANS = ("tanh", "clip")
-FIRST_LOCATIONS = ("random", "center")
+FIRST_LOCATIONS = ("random", "center", "context")
 REWARDS = ("correct", "probability")
 
 FIELDS = {
@@ -63,7 +63,8 @@ FIELDS = {
     "location_mean": Field("tanh", "squashing of the policy mean: `tanh` or hard `clip` to [-1, 1]", str, choices=LOCATION_MEANS),
     "policy_hidden": Field(128, "units of a ReLU layer between h_t and the policy mean; 0: linear policy as in the paper", int, min=0),
     "policy_trains_core": Field(False, "let REINFORCE gradients flow from the policy into the core (the paper) instead of training the policy head alone", bool),
-    "first_location": Field("random", "first glimpse in training and sampled evaluation: `random` (uniform) or `center`", str, choices=FIRST_LOCATIONS),
+    "first_location": Field("random", "first glimpse: `random` (uniform, in training and evaluation: the paper), `center`, or `context`: the policy chooses it, like every later glimpse, from the core's initial state, which a context network sets from a coarse view of the whole image (`context_grid`; Ba et al. 2015, not in the paper)", str, choices=FIRST_LOCATIONS),
+    "context_grid": Field(10, "with first_location `context`: the whole image area-averaged to this many x this many cells (it must divide image_size) is what the context network reads", int, min=1),
     "dropout": Field(0.0, "in training, each unit of the glimpse feature g_t is zeroed with this probability and the rest scaled by 1 / (1 - this) (not in the paper; evaluation never drops); 0: off", numbers.Real, min=0, max=0.9),
     "train_paths": Field(1, "sampled glimpse paths per training image (the paper's M): each image is repeated this many times in a step, so a step trains `batch_size` x M paths", int, min=1),
     # loss
@@ -112,12 +113,12 @@ OUTPUT_FIELDS = ("runs", "verbose", "results_dir", "data_path", "tensorboard", "
 
 # Fields that set the shape of some weight: a model file whose weights seed a run must match these.
 WEIGHT_FIELDS = ("patch_size", "zooms", "glimpse_hidden", "glimpse_conv", "location_hidden", "glimpse_size", "core",
-                 "core_size", "classes", "policy_hidden")
+                 "core_size", "classes", "policy_hidden", "first_location", "context_grid")
 
 # Fields that change the model's weights or shapes: a saved model must match these.
 ARCHITECTURE_FIELDS = ("image_size", "glimpses", "patch_size", "zooms", "zoom_scale", "unit_pixels",
                        "glimpse_hidden", "glimpse_conv", "location_hidden", "glimpse_size", "core", "core_size",
-                       "classes", "policy_hidden", "location_mean")
+                       "classes", "policy_hidden", "location_mean", "first_location", "context_grid")
 
 
 class Config(dict):
@@ -191,6 +192,9 @@ def _check_relations(v):
         problems.append(f"image_size: `mnist` images are 28x28, got {v['image_size']}; use dataset `translated_mnist` for a larger canvas")
     if v["dataset"] != "mnist" and v["image_size"] < 28:
         problems.append(f"image_size: the `{v['dataset']}` canvas must hold a 28x28 digit, got {v['image_size']}")
+    if v["first_location"] == "context" and v["image_size"] % v["context_grid"]:
+        problems.append(f"context_grid: {v['context_grid']} does not divide image_size {v['image_size']}; "
+                        f"pick a divisor (e.g. 7 or 14 for 28, 10 or 20 for 60 and 100)")
     if v["patch_size"] > v["image_size"]:
         problems.append(f"patch_size: {v['patch_size']} is larger than the image ({v['image_size']})")
     if v["validation_size"] >= 60000:

@@ -9,7 +9,7 @@ from .losses import gaussian_log_prob, hybrid_loss
 
 # Settings the model itself needs: its shapes plus the policy, the training step's dropout and paths,
 # the loss and its weights, and the seed.
-MODEL_FIELDS = ARCHITECTURE_FIELDS + ("location_std", "policy_trains_core", "first_location", "train_paths", "dropout",
+MODEL_FIELDS = ARCHITECTURE_FIELDS + ("location_std", "policy_trains_core", "train_paths", "dropout",
                                       "reward", "cross_entropy_weight", "label_smoothing", "reinforce_weight",
                                       "baseline_weight", "seed")
 
@@ -39,6 +39,36 @@ class LocationPolicy(keras.layers.Layer):
         return {**super().get_config(), "hidden": self.hidden, "squash": self.squash}
 
 
+@keras.saving.register_keras_serializable("ram")
+class ContextNetwork(keras.layers.Layer):
+    """The core's initial state from a coarse view of the whole image (Ba et al. 2015's context
+    network, not in the paper): the image area-averaged to grid x grid cells, then
+    h_0 = tanh(W ReLU(W coarse)), so the policy chooses the first glimpse as it chooses the others."""
+
+    def __init__(self, grid, units, **kwargs):
+        super().__init__(**kwargs)
+        self.grid, self.units = grid, units
+        self.hidden = keras.layers.Dense(units, activation="relu", name="hidden")
+        self.state = keras.layers.Dense(units, activation="tanh", name="state")
+
+    def build(self, images_shape):
+        self.hidden.build((None, self.grid**2))
+        self.state.build((None, self.units))
+
+    def coarse(self, images):
+        """Cell means: images (B, H, W) -> (B, grid * grid)."""
+        g, k = self.grid, images.shape[1] // self.grid
+        cells = ops.reshape(images, (-1, g, k, g, k))  # (B, row, pixel in row, column, pixel in column)
+        return ops.reshape(ops.mean(cells, axis=(2, 4)), (-1, g * g))
+
+    def call(self, images):
+        # images (B, H, W) -> h_0 (B, units)
+        return self.state(self.hidden(self.coarse(images)))
+
+    def get_config(self):
+        return {**super().get_config(), "grid": self.grid, "units": self.units}
+
+
 def make_core(kind, units):
     """The recurrent core: an LSTM cell, or the paper's h_t = ReLU(W h_{t-1} + W g_t)."""
     if kind == "lstm":
@@ -66,6 +96,8 @@ class RecurrentAttentionModel(keras.Model):
         self.glimpse_network = GlimpseNetwork(s["glimpse_hidden"], s["location_hidden"], s["glimpse_size"],
                                               s["glimpse_conv"], name="glimpse_network")
         self.core = make_core(s["core"], s["core_size"])
+        self.context_network = (ContextNetwork(s["context_grid"], s["core_size"], name="context_network")
+                        if s["first_location"] == "context" else None)
         self.policy = LocationPolicy(s["policy_hidden"], s["location_mean"], name="location_policy")
         self.baseline = keras.layers.Dense(1, name="baseline")
         self.classifier = keras.layers.Dense(s["classes"], name="classifier")
@@ -81,13 +113,15 @@ class RecurrentAttentionModel(keras.Model):
         s = self.settings
         self.glimpse_network.build((None, s["zooms"], s["patch_size"], s["patch_size"]))
         self.core.build((None, s["glimpse_size"]))
+        if self.context_network is not None:
+            self.context_network.build((None, s["image_size"], s["image_size"]))
         for head in (self.policy, self.baseline, self.classifier):
             head.build((None, s["core_size"]))
         self.built = True
 
     def glimpse_path(self, images, sample, return_glimpses=False, std=None, first_glimpse_at=None, dropout=0.0):
         """Runs all glimpses. Returns logits (B, classes), locations (B, T, 2), and for the T - 1
-        chosen locations their log-probabilities and baselines (B, T - 1); with
+        chosen locations (T with a context network) their log-probabilities and baselines (B, T - 1); with
         `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch). Sampled moves use
         `std` (None: `location_std`). `first_glimpse_at` (2,) or (B, 2) places the first glimpse
         instead of the config's rule (for probes of where a path should start). `dropout`: the rate at
@@ -95,14 +129,20 @@ class RecurrentAttentionModel(keras.Model):
         s = self.settings
         std = s["location_std"] if std is None else std
         batch = ops.shape(images)[0]
+        state = [ops.zeros((batch, s["core_size"]))] * (2 if s["core"] == "lstm" else 1)
+        locations, glimpses, log_probs, baselines = [], [], [], []
+        if self.context_network is not None:  # h_0 from the whole image; the policy picks the first glimpse
+            h = self.context_network(images)
+            state = [h] + state[1:]  # an LSTM's cell state starts at 0
         if first_glimpse_at is not None:
             location = ops.broadcast_to(ops.cast(first_glimpse_at, "float32"), (batch, 2))
+        elif self.context_network is not None:  # REINFORCE trains the context network through this choice
+            location = self._choose(h, h, sample, std, log_probs, baselines)
         elif s["first_location"] == "random":  # the same rule in training and evaluation
             location = tf.random.stateless_uniform((batch, 2), self._next_seed(), -1.0, 1.0)
         else:
             location = ops.zeros((batch, 2))
-        state = [ops.zeros((batch, s["core_size"]))] * (2 if s["core"] == "lstm" else 1)
-        locations, glimpses, log_probs, baselines = [location], [], [], []
+        locations.append(location)
         levels = self.sensor.pyramid(images)  # block averages of every zoom, shared by all glimpses
         for t in range(s["glimpses"]):  # fixed length: unrolled into one XLA graph
             glimpse = self.sensor.read(levels, location)  # (B, Z, p, p)
@@ -113,14 +153,8 @@ class RecurrentAttentionModel(keras.Model):
             h, state = self.core(g, state)
             if t == s["glimpses"] - 1:
                 break
-            mean = self.policy(h if s["policy_trains_core"] else ops.stop_gradient(h))
-            if sample:
-                noisy = ops.stop_gradient(mean + std * self.location_noise((batch, 2)))
-                log_probs.append(gaussian_log_prob(noisy, mean, std))
-                location = ops.clip(noisy, -1.0, 1.0)
-            else:
-                location = mean
-            baselines.append(ops.squeeze(self.baseline(ops.stop_gradient(h)), -1))
+            location = self._choose(h if s["policy_trains_core"] else ops.stop_gradient(h), h, sample, std,
+                                    log_probs, baselines)
             locations.append(location)
         out = {"logits": self.classifier(h), "locations": ops.stack(locations, axis=1)}
         if sample:
@@ -129,6 +163,17 @@ class RecurrentAttentionModel(keras.Model):
         if return_glimpses:
             out["glimpses"] = ops.stack(glimpses, axis=1)
         return out
+
+    def _choose(self, policy_input, h, sample, std, log_probs, baselines):
+        """The next location from the policy on `policy_input`: its mean, or (`sample`) a Gaussian draw
+        around it, whose log-probability and the baseline of `h` are appended to the lists."""
+        mean = self.policy(policy_input)
+        if not sample:
+            return mean
+        noisy = ops.stop_gradient(mean + std * self.location_noise(ops.shape(mean)))
+        log_probs.append(gaussian_log_prob(noisy, mean, std))
+        baselines.append(ops.squeeze(self.baseline(ops.stop_gradient(h)), -1))
+        return ops.clip(noisy, -1.0, 1.0)
 
     def drop(self, x, rate):
         """Inverted dropout from the policy's generator: each unit zeroed with probability `rate`,

@@ -10,13 +10,14 @@ import keras
 import numpy as np
 
 from .config import ARCHITECTURE_FIELDS, WEIGHT_FIELDS, with_defaults
-from .model import LocationPolicy, RecurrentAttentionModel
+from .model import ContextNetwork, LocationPolicy, RecurrentAttentionModel
 from .glimpse import GlimpseNetwork, GlimpseSensor
 from .results import ModelFileError, read_json  # noqa: F401  (ram.saving's API)
 
 WEIGHTS_FORMAT = "ram-weights-2"  # float32 values as base64 of their little-endian bytes
 WEIGHTS_FORMATS = (WEIGHTS_FORMAT, "ram-weights-1")  # -1: values as a list of numbers (runs before session 13)
-CUSTOM_OBJECTS = {cls.__name__: cls for cls in (RecurrentAttentionModel, GlimpseSensor, GlimpseNetwork, LocationPolicy)}
+CUSTOM_OBJECTS = {cls.__name__: cls for cls in (RecurrentAttentionModel, GlimpseSensor, GlimpseNetwork, LocationPolicy,
+                                                       ContextNetwork)}
 # Keras's HDF5 loader looks classes up by their plain names: registering those too lets
 # `keras.models.load_model("model.h5")` load our files after `import ram`.
 keras.saving.get_custom_objects().update(CUSTOM_OBJECTS)
