@@ -34,6 +34,7 @@ CONFIG = dict(
     policy_hidden=128,
     policy_trains_core=False,
     first_location="random",
+    context_grid=10,           # with first_location "context": the cells of the coarse view the first glimpse is chosen from
     # loss
     reward="correct",          # REINFORCE reward: 1 for a right answer (the paper), or "probability" of the true class
     cross_entropy_weight=1.0,
