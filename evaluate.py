@@ -109,7 +109,7 @@ def main(argv=None):
     test = data.test()
     reports = {}
     for name, paths in (("deterministic", 0), ("one sampled path", 1), (f"Monte Carlo over {samples} paths", samples)):
-        r = reports[name] = error_report(predict(model, test, paths, seed=args.seed), data.y_test, config.classes)
+        r = reports[name] = error_report(predict(model, test, paths, seed=args.seed), data.y_test)
         print(f"test error ({name}): {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
               f"({r['wrong']} of {r['count']} wrong)", flush=True)
     per_class = reports["deterministic"]["per_class_error"]

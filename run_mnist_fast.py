@@ -1,79 +1,39 @@
-"""Config: RAM on MNIST 28x28, the fast preset: the paper's ReLU RNN core, location std 0.15, 120 epochs
-(about 12 minutes alone on 2 cores, against about 30 for run_mnist.py's LSTM; docs/tuning.md, E1).
-Edit the values, or override any of them on the command line. Every field: README.md."""
+"""RAM on MNIST 28x28 in about a quarter of an hour: the paper's ReLU RNN core, 120 epochs.
+
+    python run_mnist_fast.py            # about 12 min alone on 2 CPU cores
+    # test error over 3 seeds: 1.14 ± 0.10 % with one glimpse sequence, 0.56 ± 0.03 % averaging 10 (paper: 1.29 %)
+
+Edit a value here, or override any field on the command line (`--location-std 0.2 --results-dir sweep`).
+Fields not listed take the package defaults (ram/config.py, docs/config.md); --help lists every field.
+"""
 import ram.cli
 
 CONFIG = dict(
     # data
     dataset="mnist",
     image_size=28,
-    data_path=None,            # or a local mnist.npz; also --data PATH or RAM_MNIST=PATH
-    train_size=None,           # None: all 55,000 images left after validation
-    validation_size=5000,
-    train_shift=0,             # augmentation: training digits move up to this many pixels (docs/tuning.md, E13)
-    eval_seed=1234,           # fixes the translations of the validation and test sets
-    distractors=0,             # cluttered_mnist only
-    distractor_size=8,         # cluttered_mnist only
-    # glimpse sensor
+    # glimpse sensor: `zooms` patches of patch_size x patch_size pixels per glimpse
     glimpses=6,
     patch_size=8,
     zooms=1,
-    zoom_scale=2,
-    unit_pixels=None,          # None: +-1 reaches the image edge
     # network
     glimpse_hidden=128,
-    glimpse_conv=0,            # or e.g. 32: a convolutional encoder of each glimpse (not in the paper)
-    location_hidden=128,
     glimpse_size=256,
-    core="rnn",                # the paper's ReLU RNN: about 2.5x faster per image than the LSTM
+    core="rnn",                # or "lstm"
     core_size=256,
-    classes=10,
     # location policy
-    location_std=0.15,         # 0.15 x 14 px = 2.1 px (docs/tuning.md, E1)
-    initial_location_std=None, # or a wider std to start from, decaying linearly to location_std over decay_epochs
-    location_mean="tanh",
-    policy_hidden=128,
-    policy_trains_core=False,
-    first_location="random",
-    context_grid=10,           # with first_location "context": the cells of the coarse view the first glimpse is chosen from
-    # loss
-    reward="correct",          # REINFORCE reward: 1 for a right answer (the paper), or "probability" of the true class
-    cross_entropy_weight=1.0,
-    label_smoothing=0.0,       # or e.g. 0.1: softer cross-entropy targets (not in the paper)
-    reinforce_weight=1.0,
-    baseline_weight=1.0,
-    # optimization
-    optimizer="adam",
+    location_std=0.15,         # std of the sampled moves, in units of half the image
+    first_location="random",   # or "center", or "context": chosen from a coarse view
+    # optimisation: Adam, the rate decaying linearly to 1e-5 over decay_epochs
     learning_rate=1e-3,
-    momentum=0.9,
-    lr_schedule="linear",
-    min_learning_rate=1e-5,
-    decay_epochs=120,
-    decay_rate=0.97,
-    ema_momentum=None,         # or e.g. 0.999: test and save a moving average of the weights
-    weight_decay=None,         # or e.g. 0.05 (x the learning rate): decoupled decay of the weight matrices (AdamW)
-    clipnorm=None,
-    clipvalue=None,
     batch_size=128,
-    dropout=0.0,               # or e.g. 0.2: drop units of the glimpse feature in training (not in the paper)
-    train_paths=1,             # sampled glimpse paths per training image (the paper's M)
     epochs=120,
-    restore_best_weights=False,  # keep the last epoch: the decayed learning rate's, not a lucky validation peak
-    early_stopping_patience=0,
-    test_every=10,
-    mc_samples=10,
-    distribute="none",         # or "mirrored": the batch split over every local GPU (or `devices`)
-    devices=None,
-    jit_compile=True,
-    steps_per_execution=8,
-    # runs and output
-    initial_model=None,        # or a .h5 / .keras / .json file of a trained model to start from
+    decay_epochs=120,
+    early_stopping_patience=0,  # 0: off
+    # runs
     seed=0,
-    runs=1,
+    runs=1,                    # seeds seed .. seed + runs - 1
     results_dir="MNIST_fast_Results",
-    tensorboard=True,          # logs in <results_dir>/run_<i>/logs/: tensorboard --logdir <results_dir>
-    tensorboard_images_every=10,
-    verbose=2,
 )
 
 

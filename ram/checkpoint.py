@@ -9,12 +9,12 @@ import os
 
 import numpy as np
 
-from .config import OUTPUT_FIELDS, changed_fields
+from .config import changed_fields, fields_with
 from .saving import ModelFileError, atomic_write
 
 NAME = "checkpoint.npz"
-# and what only decides how long training goes on, or which weights are kept at its end
-IGNORED_FIELDS = OUTPUT_FIELDS + ("epochs", "early_stopping_patience", "test_every", "restore_best_weights")
+# a checkpoint continues with other output settings, and with others of how long it trains and what it keeps
+IGNORED_FIELDS = fields_with("output", "stopping")
 
 
 def path(run_dir):

@@ -5,6 +5,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .config import CLASSES
+
 EVAL_SEED = 0  # default seed of random first glimpses and sampled paths when evaluating
 
 # Grappler's remapper pass fails on the evaluation graphs and prints errors (harmlessly: it then skips
@@ -41,7 +43,7 @@ def predict(model, dataset, samples=0, seed=None):
     return np.concatenate(out)
 
 
-def error_report(probabilities, labels, classes):
+def error_report(probabilities, labels, classes=CLASSES):
     """Error rate, its standard error and the error of each class."""
     labels = np.asarray(labels)
     wrong = np.argmax(probabilities, axis=1) != labels

@@ -3,24 +3,17 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from .config import ARCHITECTURE_FIELDS, with_defaults
+from .config import CLASSES, MODEL_FIELDS, saved_config
 from .glimpse import GlimpseNetwork, GlimpseSensor
 from .losses import gaussian_log_prob, hybrid_loss
 
-# Settings the model itself needs: its shapes plus the policy, the training step's dropout and paths,
-# the loss and its weights, and the seed.
-MODEL_FIELDS = ARCHITECTURE_FIELDS + ("location_std", "policy_trains_core", "train_paths", "dropout",
-                                      "reward", "cross_entropy_weight", "label_smoothing", "reinforce_weight",
-                                      "baseline_weight", "seed")
-
-
 @keras.saving.register_keras_serializable("ram")
 class LocationPolicy(keras.layers.Layer):
-    """Mean of the Gaussian location policy: mu_t = tanh(W h_t) (or clip), optionally through a ReLU layer."""
+    """Mean of the Gaussian location policy: mu_t = tanh(W h_t), optionally through a ReLU layer."""
 
-    def __init__(self, hidden=0, squash="tanh", **kwargs):
+    def __init__(self, hidden=0, **kwargs):
         super().__init__(**kwargs)
-        self.hidden, self.squash = hidden, squash
+        self.hidden = hidden
         self.hidden_layer = keras.layers.Dense(hidden, activation="relu", name="hidden") if hidden else None
         self.mean = keras.layers.Dense(2, name="mean")
 
@@ -33,10 +26,10 @@ class LocationPolicy(keras.layers.Layer):
     def call(self, state):
         x = self.hidden_layer(state) if self.hidden_layer else state
         x = self.mean(x)
-        return ops.tanh(x) if self.squash == "tanh" else ops.clip(x, -1.0, 1.0)
+        return ops.tanh(x)
 
     def get_config(self):
-        return {**super().get_config(), "hidden": self.hidden, "squash": self.squash}
+        return {**super().get_config(), "hidden": self.hidden}
 
 
 @keras.saving.register_keras_serializable("ram")
@@ -88,7 +81,7 @@ class RecurrentAttentionModel(keras.Model):
 
     def __init__(self, settings, name="ram", **kwargs):
         super().__init__(name=name, **kwargs)
-        settings = with_defaults(settings)  # files saved before a field existed lack it
+        settings = saved_config(settings)  # files saved before a field existed lack it
         self.settings = {key: settings[key] for key in MODEL_FIELDS}
         s = self.settings
         self.sensor = GlimpseSensor(s["image_size"], s["patch_size"], s["zooms"], s["zoom_scale"],
@@ -98,9 +91,9 @@ class RecurrentAttentionModel(keras.Model):
         self.core = make_core(s["core"], s["core_size"])
         self.context_network = (ContextNetwork(s["context_grid"], s["core_size"], name="context_network")
                         if s["first_location"] == "context" else None)
-        self.policy = LocationPolicy(s["policy_hidden"], s["location_mean"], name="location_policy")
+        self.policy = LocationPolicy(s["policy_hidden"], name="location_policy")
         self.baseline = keras.layers.Dense(1, name="baseline")
-        self.classifier = keras.layers.Dense(s["classes"], name="classifier")
+        self.classifier = keras.layers.Dense(CLASSES, name="classifier")
         self.seed_generator = keras.random.SeedGenerator(s["seed"], name="policy_seed")
         # training's std as a function of the optimizer step (training.build_model sets it from
         # `initial_location_std`; not saved: a loaded model trains at `location_std`); None: location_std

@@ -9,7 +9,7 @@ import h5py
 import keras
 import numpy as np
 
-from .config import ARCHITECTURE_FIELDS, WEIGHT_FIELDS, with_defaults
+from .config import ARCHITECTURE_FIELDS, WEIGHT_FIELDS, saved_config
 from .model import ContextNetwork, LocationPolicy, RecurrentAttentionModel
 from .glimpse import GlimpseNetwork, GlimpseSensor
 from .results import ModelFileError, read_json  # noqa: F401  (ram.saving's API)
@@ -102,7 +102,7 @@ def check_settings(settings, expected, path):
     """Raises ModelFileError naming every architecture field where the file differs from `expected`."""
     if expected is None:
         return
-    settings = with_defaults(settings)
+    settings = saved_config(settings)
     differing = [key for key in ARCHITECTURE_FIELDS if settings[key] != expected[key]]
     if differing:
         diffs = [f"{key}: file has {settings[key]!r}, config has {expected[key]!r}" for key in differing]
@@ -173,7 +173,7 @@ def load_initial_weights(model, path):
     checking that the fields that shape weights match; returns {"path", "sha256"} of the file."""
     path = os.fspath(path)
     source = load_model(path)
-    ours, theirs = model.settings, with_defaults(source.settings)
+    ours, theirs = model.settings, saved_config(source.settings)
     diffs = [f"{key}: file has {theirs[key]!r}, config has {ours[key]!r}" for key in WEIGHT_FIELDS
              if theirs[key] != ours[key]]
     if diffs:

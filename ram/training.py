@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import checkpoint
-from .config import OUTPUT_FIELDS, changed_fields, with_defaults
+from .config import CLASSES, OUTPUT_FIELDS, changed_fields, saved_config
 from .data import MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
@@ -31,22 +31,16 @@ def learning_rate_schedule(config, steps_per_epoch):
     if config.lr_schedule == "linear":
         return keras.optimizers.schedules.PolynomialDecay(
             lr, decay_steps=config.decay_epochs * steps_per_epoch, end_learning_rate=config.min_learning_rate, power=1.0)
-    if config.lr_schedule == "exponential":
-        return keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=steps_per_epoch, decay_rate=config.decay_rate)
     return lr
 
 
 def make_optimizer(config, steps_per_epoch):
     lr = learning_rate_schedule(config, steps_per_epoch)
-    options = {"clipnorm": config.clipnorm, "clipvalue": config.clipvalue, "weight_decay": config.weight_decay}
+    options = {"weight_decay": config.weight_decay}
     if config.ema_momentum is not None:
         options.update(use_ema=True, ema_momentum=config.ema_momentum)
     if config.optimizer == "sgd":
         optimizer = keras.optimizers.SGD(lr, momentum=config.momentum, **options)
-    elif config.optimizer == "rmsprop":
-        optimizer = keras.optimizers.RMSprop(lr, momentum=config.momentum, **options)
-    elif config.optimizer == "adadelta":
-        optimizer = keras.optimizers.Adadelta(lr, **options)
     else:
         optimizer = keras.optimizers.Adam(lr, **options)
     if config.weight_decay:
@@ -286,7 +280,7 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
         if saved.get("finished"):
             diffs = run_changes(saved, config)
             if diffs:
-                saved_config = with_defaults(saved["config"])
+                saved_config = saved_config(saved["config"])
                 fields = ", ".join(f"{k} {saved_config[k]!r} there, {config[k]!r} here" for k in diffs)
                 raise ModelFileError(f"{run_dir} holds a finished run of another config ({fields}); set another "
                                      f"results_dir (--results-dir DIR), or pass --overwrite to replace it.")
@@ -341,7 +335,7 @@ def _train(config, run_dir, data, start_over):
           f"(best validation epoch {best['epoch']}):", flush=True)
     for suffix, samples, name in (("", 0, "deterministic policy"), ("_sampled", 1, "one sampled path"),
                                   ("_mc", config.mc_samples, f"Monte Carlo over {config.mc_samples} paths")):
-        report = error_report(predict(model, data.test(), samples, seed=EVAL_SEED), data.y_test, config.classes)
+        report = error_report(predict(model, data.test(), samples, seed=EVAL_SEED), data.y_test)
         test[f"test_error{suffix}"], test[f"test_error{suffix}_stderr"] = report["error"], report["stderr"]
         print(f"  test error ({name}): {100 * report['error']:.2f}% +- {100 * report['stderr']:.2f} "
               f"({report['wrong']} wrong)", flush=True)

@@ -19,7 +19,7 @@ def main():
         parser.error("--seeds must be at least 1")
     seeds = range(EVAL_SEED, EVAL_SEED + args.seeds)
     for name, samples in (("deterministic", 0), ("one sampled path", 1)):
-        reports = [error_report(predict(model, data.test(), samples, seed=seed), data.y_test, config.classes)
+        reports = [error_report(predict(model, data.test(), samples, seed=seed), data.y_test)
                    for seed in seeds]
         errors = [100 * r["error"] for r in reports]
         print(f"{name:16s} test error over seeds {seeds[0]}-{seeds[-1]}: mean {np.mean(errors):.2f}%, "

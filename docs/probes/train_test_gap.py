@@ -20,7 +20,7 @@ def main():
     sets = {"training digits": (data.fixed_set(data.x_train[:count], data.y_train[:count], TRAIN_SPLIT), data.y_train[:count]),
             "test": (data.test(), data.y_test)}
     for name, (dataset, labels) in sets.items():
-        r = error_report(predict(model, dataset, 0, seed=EVAL_SEED), labels, config.classes)
+        r = error_report(predict(model, dataset, 0, seed=EVAL_SEED), labels)
         print(f"{name:16s} deterministic error {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
               f"({r['wrong']} of {r['count']})")
 
