@@ -252,8 +252,8 @@ def changed_fields(saved, config, ignore=()):
 
 
 def config_table():
-    """Markdown table of every field, its default and meaning (for README)."""
-    rows = ["| field | default | meaning |", "|---|---|---|"]
+    """Markdown table of every field, its default, role and meaning (docs/config.md)."""
+    rows = ["| field | default | role | meaning |", "|---|---|---|---|"]
     for name, field in FIELDS.items():
-        rows.append(f"| `{name}` | `{field.default!r}` | {field.doc} |")
+        rows.append(f"| `{name}` | `{field.default!r}` | {field.role} | {field.doc} |")
     return "\n".join(rows)
