@@ -1,9 +1,12 @@
-"""A results folder's layout: one `run_<i>/` per run, each with its `results.json`. No TensorFlow."""
+"""A results folder's layout: one `run_<i>/` per run, each with its `results.json`; the summary over
+runs, and README's results table (`python -m ram.results --markdown`). No TensorFlow."""
+import argparse
 import contextlib
 import json
 import os
 import re
 import socket
+import statistics
 
 LOCK_NAME = "training.lock"  # in run_<i>/ while a process trains that run
 
@@ -81,3 +84,69 @@ def _process_alive(pid):
     except PermissionError:
         return True  # someone else's process
     return True
+
+
+def summarize(results):
+    """Mean and sample standard deviation (n - 1; None for one run) over runs of the test accuracy and
+    errors; `seeds` names the runs."""
+    summary = {"runs": len(results), "seeds": [r["config"]["seed"] for r in results],
+               "wall_seconds": [r["wall_seconds"] for r in results], "epochs": [r["epochs_trained"] for r in results]}
+    for key in ("test_accuracy", "test_error", "test_error_sampled", "test_error_mc"):
+        values = [r[key] for r in results if key in r]
+        summary[key] = values
+        summary[f"{key}_mean"] = statistics.fmean(values) if values else None
+        summary[f"{key}_std"] = statistics.stdev(values) if len(values) > 1 else None
+    return summary
+
+
+def percent(summary, key):
+    """'1.09 ± 0.10' (mean ± sample std over runs, in %), or '9.43' for one run."""
+    mean, std = summary[f"{key}_mean"], summary[f"{key}_std"]
+    return f"{100 * mean:.2f}" + (f" ± {100 * std:.2f}" if std is not None else "")
+
+
+# The shipped defaults, with what their runs do not record: the paper's number (NIPS / arXiv version,
+# one glimpse sequence), the best public reimplementation's and the minutes one run takes alone on the
+# 2-core development machine (its seed 0 unless said otherwise; docs/speed.md).
+BENTREVETT = "[bentrevett](https://github.com/bentrevett/recurrent-attention-model)"
+SHIPPED = [
+    ("run_mnist", "MNIST 28x28, 6 glimpses", "1.12 / 1.29", f"1.08 {BENTREVETT}", "31"),
+    ("run_mnist_fast", "MNIST 28x28, RNN core", "1.12 / 1.29", f"1.08 {BENTREVETT}", "12"),
+    ("run_translated_mnist", "translated 60x60", "1.20 / 1.84", f"1.87 {BENTREVETT}", "39"),
+    ("run_cluttered_mnist", "cluttered 60x60, 4 pieces", "4.04 / 5.23", f"2.13 {BENTREVETT}", "~75"),
+    ("run_cluttered_mnist_100", "cluttered 100x100, 8 pieces", "— / 10.83",
+     "5.9, MC 10 [slundqui/tfRAM](https://github.com/slundqui/tfRAM)", "130"),
+]
+
+
+def results_dir_of(script, root="."):
+    """The results folder a config script names (read from its source: no import, no TensorFlow)."""
+    with open(os.path.join(root, f"{script}.py")) as f:
+        return re.search(r'^    results_dir="([^"]+)"', f.read(), re.M).group(1)
+
+
+def markdown_table(root="."):
+    """README's results table, from the shipped folders' summary.json: test error in %, mean ± sample
+    standard deviation over the n seeds."""
+    rows = ["| task | one sequence | one sampled sequence | MC 10 | n | paper | best public | min | command |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for script, task, paper, public, minutes in SHIPPED:
+        folder = results_dir_of(script, root)
+        summary = read_json(os.path.join(root, folder, "summary.json"))
+        errors = [percent(summary, key) for key in ("test_error", "test_error_sampled", "test_error_mc")]
+        rows.append(f"| {task} | **{errors[0]}** | {errors[1]} | {errors[2]} | {summary['runs']} | {paper} | "
+                    f"{public} | {minutes} | `python {script}.py` |")
+    return "\n".join(rows)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="The shipped defaults' results as README's table.")
+    parser.add_argument("--markdown", action="store_true", help="print the Markdown table (the only output so far)")
+    parser.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        help="the checkout whose config scripts and results folders to read")
+    args = parser.parse_args(argv)
+    print(markdown_table(args.root))
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ from .config import CLASSES, OUTPUT_FIELDS, changed_fields, saved_config
 from .data import MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
-from .results import run_lock, run_results
+from .results import percent, run_lock, run_results, summarize
 from .saving import ModelFileError, load_initial_weights, read_json, save_model, save_weights_json, write_json
 
 
@@ -385,7 +385,7 @@ def train_all(config, fresh=False, overwrite=False, only_run=None):
     summary = summarize(finished_runs(config.results_dir, config))
     write_json(os.path.join(config.results_dir, "summary.json"), summary)
     print(f"{summary['runs']} finished run(s) in {config.results_dir}, mean +- std over runs: test error "
-          f"{100 * summary['test_error_mean']:.2f}% +- {100 * summary['test_error_std']:.2f} (deterministic policy), "
+          f"{percent(summary, 'test_error')}% (deterministic policy), "
           f"{100 * summary['test_error_sampled_mean']:.2f}% (one sampled path), "
           f"{100 * summary['test_error_mc_mean']:.2f}% (Monte Carlo, {config.mc_samples} paths)")
     return summary
@@ -395,15 +395,3 @@ def finished_runs(results_dir, config):
     """Results of every finished run_<i> in `results_dir` trained with `config` (any seed), by i."""
     return [doc for _, doc in run_results(results_dir)
             if not run_changes(doc, config, OUTPUT_FIELDS + ("seed",))]
-
-
-def summarize(results):
-    """Mean and standard deviation over runs of the test accuracy and errors; `seeds` names the runs."""
-    summary = {"runs": len(results), "seeds": [r["config"]["seed"] for r in results],
-               "wall_seconds": [r["wall_seconds"] for r in results], "epochs": [r["epochs_trained"] for r in results]}
-    for key in ("test_accuracy", "test_error", "test_error_sampled", "test_error_mc"):
-        values = np.array([r[key] for r in results if key in r])
-        summary[key] = values.tolist()
-        summary[f"{key}_mean"] = float(values.mean()) if len(values) else None
-        summary[f"{key}_std"] = float(values.std()) if len(values) else None
-    return summary
