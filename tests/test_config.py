@@ -1,12 +1,17 @@
 """Config validation: every bad field named in one message."""
+import ast
+import inspect
 import json
 import pathlib
+import sys
+import textwrap
 
 import pytest
 
 import ram
 import ram.cli
-from ram.config import FIELDS, OUTPUT_FIELDS, PREVIOUS_VALUES, ConfigError, make_config, saved_config
+from ram.config import (DEFAULTS, FIELDS, OUTPUT_FIELDS, PREVIOUS_VALUES, ConfigError, _check_relations,
+                        make_config, saved_config)
 import run_mnist
 import run_mnist_fast
 import run_cluttered_mnist
@@ -96,9 +101,90 @@ def test_each_rule_names_the_field(field, value, message):
     assert message in str(error.value)
 
 
-def test_moving_average_keeps_the_last_epoch():
-    with pytest.raises(ConfigError, match="ema_momentum: the averaged weights are the last epoch's; set restore_best"):
-        make_config({"ema_momentum": 0.999, "restore_best_weights": True})
+# Every rule of _check_relations: the field its message names, a config that breaks that rule alone,
+# and the nearest configs that pass. test_every_relation_rule_has_a_case finds the rules in the source.
+RELATIONS = [
+    pytest.param("image_size", {"image_size": 29}, [{"image_size": 28}, {"image_size": 29, "dataset": "translated_mnist"}],
+                 id="mnist_is_28x28"),
+    pytest.param("image_size", {"dataset": "translated_mnist", "image_size": 27},
+                 [{"dataset": "translated_mnist", "image_size": 28}], id="canvas_holds_a_digit"),
+    pytest.param("context_grid", {"first_location": "context", "context_grid": 10},
+                 [{"first_location": "context", "context_grid": 14}, {"first_location": "random", "context_grid": 10}],
+                 id="context_grid_divides_image_size"),
+    pytest.param("patch_size", {"patch_size": 29}, [{"patch_size": 28}], id="patch_fits_the_image"),
+    pytest.param("validation_size", {"validation_size": 60000}, [{"validation_size": 59999}],
+                 id="validation_leaves_training_images"),
+    pytest.param("initial_location_std", {"location_std": 0.05, "initial_location_std": 0.049},
+                 [{"location_std": 0.05, "initial_location_std": 0.05}], id="initial_std_not_below_final"),
+    pytest.param("ema_momentum", {"ema_momentum": 0.99, "restore_best_weights": True}, [{"ema_momentum": 0.99}],
+                 id="ema_keeps_the_last_weights"),
+    pytest.param("distractors", {"distractors": 4, "dataset": "translated_mnist", "image_size": 60},
+                 [{"distractors": 4, "dataset": "cluttered_mnist", "image_size": 60}], id="distractors_need_clutter"),
+    pytest.param("train_shift", {"train_shift": 2, "dataset": "translated_mnist", "image_size": 60},
+                 [{"train_shift": 2}], id="train_shift_is_for_mnist"),
+    pytest.param("devices", {"devices": "GPU:0"}, [{"devices": "GPU:0", "distribute": "mirrored"}],
+                 id="devices_need_mirrored"),
+    pytest.param("min_learning_rate", {"learning_rate": 1e-3, "min_learning_rate": 2e-3},
+                 [{"learning_rate": 2e-3, "min_learning_rate": 2e-3},
+                  {"learning_rate": 1e-3, "min_learning_rate": 2e-3, "lr_schedule": "constant"}],
+                 id="linear_decay_goes_down"),
+]
+
+
+@pytest.mark.parametrize("field,bad,good", RELATIONS)
+def test_each_relation_rule_names_its_field_and_the_nearest_valid_config_passes(field, bad, good):
+    with pytest.raises(ConfigError) as error:
+        make_config(bad)
+    problems = str(error.value).split("\n  ")[1:]
+    assert len(problems) == 1 and problems[0].startswith(f"{field}: "), str(error.value)
+    for valid in good:
+        make_config(valid)
+
+
+def _append_sites():
+    """Line numbers of the `problems.append(...)` calls in _check_relations."""
+    lines, start = inspect.getsourcelines(_check_relations)
+    tree = ast.parse(textwrap.dedent("".join(lines)))
+    sites = {start - 1 + node.lineno for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
+             and isinstance(node.func.value, ast.Name) and node.func.value.id == "problems"}
+    assert len(sites) == "".join(lines).count("problems.append(")
+    return sites
+
+
+def _lines_run(values):
+    """Line numbers of _check_relations that run on `values`."""
+    code, ran = _check_relations.__code__, set()
+
+    def local(frame, event, arg):
+        if event == "line":
+            ran.add(frame.f_lineno)
+        return local
+
+    previous = sys.gettrace()
+    sys.settrace(lambda frame, event, arg: local if frame.f_code is code else None)
+    try:
+        _check_relations(values)
+    finally:
+        sys.settrace(previous)
+    return ran
+
+
+def test_every_relation_rule_has_a_case():
+    """Each case reaches exactly one rule of _check_relations and its valid configs none, and every
+    rule in the source is reached by some case: a rule added without a case fails here."""
+    sites, covered = _append_sites(), set()
+    assert len(sites) >= len(RELATIONS)
+    for case in RELATIONS:
+        field, bad, good = case.values
+        hit = _lines_run({**DEFAULTS, **bad}) & sites
+        assert len(hit) == 1, (case.id, sorted(hit))
+        covered |= hit
+        for valid in good:
+            assert not _lines_run({**DEFAULTS, **valid}) & sites, (case.id, valid)
+    lines, start = inspect.getsourcelines(_check_relations)
+    assert covered == sites, "rules without a case in RELATIONS: " + "; ".join(
+        lines[line - start].strip() for line in sorted(sites - covered))
 
 
 def test_train_shift_is_for_centred_mnist_only():

@@ -97,6 +97,41 @@ def test_cluttered_test_set_is_the_recipe_with_clutter_from_test_images(cluttere
     assert np.mean(clutter_pixels) > 40  # four 8x8 pieces of strokes: clutter is there
 
 
+def test_cluttered_training_batches_are_the_recipe_with_clutter_from_training_images(cluttered):
+    """Training batches rebuilt with the numpy recipe from the training images and the pipeline's own
+    draws for (seed, epoch, step): the shuffled order, the digit offsets and the clutter draws."""
+    seed, epoch, n = 5, 1, len(cluttered.x_train)
+    steps, batch = cluttered.steps_per_epoch, cluttered.batch_size
+    got = [(x.numpy(), y.numpy()) for x, y in cluttered.train(seed=seed, first_epoch=epoch).take(2)]
+    order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.constant([seed, epoch], tf.int64)).numpy()
+    for i, (images, labels) in enumerate(got):
+        step = epoch * steps + i
+        index = order[i * batch:(i + 1) * batch]
+        np.testing.assert_array_equal(labels, cluttered.y_train[index])
+        offsets = random_offsets(batch, 60, seed=tf.constant([seed + 1, step], tf.int64)).numpy()
+        draws = {k: v.numpy() for k, v in clutter_draws(batch, 60, 4, 8, n, tf.constant([seed + 2, step], tf.int64)).items()}
+        assert draws["source"].max() < n
+        for j, image in enumerate(images):
+            expected = numpy_clutter(cluttered.x_train[index[j]], offsets[j], cluttered.x_train, draws["source"][j],
+                                     draws["crop"][j], draws["spot"][j])
+            np.testing.assert_allclose(image, expected, atol=1e-6, err_msg=f"step {step}, image {j}")
+        clutter_pixels = [np.count_nonzero(img) - np.count_nonzero(cluttered.x_train[k]) for img, k in zip(images, index)]
+        assert np.mean(clutter_pixels) > 40
+
+
+def test_cluttered_validation_set_is_the_recipe_with_clutter_from_validation_images(cluttered):
+    images, labels = cluttered.validation_arrays(100)
+    np.testing.assert_array_equal(labels, cluttered.y_val[:100])
+    n = len(cluttered.x_val)
+    offsets = random_offsets(n, 60, seed=[cluttered.eval_seed, 1]).numpy()
+    draws = {k: v.numpy() for k, v in clutter_draws(n, 60, 4, 8, n, [cluttered.eval_seed, 101]).items()}
+    for i, image in enumerate(images):
+        expected = numpy_clutter(cluttered.x_val[i], offsets[i], cluttered.x_val, draws["source"][i],
+                                 draws["crop"][i], draws["spot"][i])
+        np.testing.assert_allclose(image, expected, atol=1e-6)
+    assert draws["source"].max() > 0.9 * n  # drawn over the whole split
+
+
 def test_cluttered_training_stream_is_a_function_of_seed_and_epoch(cluttered):
     steps = cluttered.steps_per_epoch
     full = [x.numpy() for x, _ in cluttered.train(seed=5).take(steps + 1)]

@@ -4,6 +4,7 @@ import json
 import cv2
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 import evaluate
@@ -11,9 +12,10 @@ import ram
 import ram.cli
 import run_mnist
 import run_translated_mnist
+from ram import RecurrentAttentionModel
 from ram.evaluation import error_report, predict, record_glimpses
 from ram.visualize import GLIMPSE_PIXELS, IMAGE_PIXELS, SHEET_GLIMPSE
-from helpers import SMALL, count_wrong
+from helpers import SMALL, count_wrong, small_config
 
 FIELDS = {**SMALL, "train_size": 2000, "validation_size": 500, "epochs": 1, "batch_size": 50, "glimpses": 3,
           "mc_samples": 2, "test_every": 1}
@@ -183,3 +185,24 @@ def test_config_flags_evaluate_a_model_trained_with_flags(trained, report, tmp_p
     again = evaluate.main([str(script), model, "--glimpse-hidden", str(narrow), "--images", "0", "--samples", "3",
                            "--out", str(tmp_path)])
     assert [r["wrong"] for r in again.values()] == [r["wrong"] for r in report.values()]
+
+
+def test_monte_carlo_averages_every_sampled_path():
+    """predict(samples=k, seed=s) is the mean class probability of k sampled paths per image, drawn
+    after reseeding with s (batch after batch, each batch's k paths in turn), recomputed here by
+    calling the model k times; and it is not the one-path answer."""
+    model = RecurrentAttentionModel(small_config(glimpses=3, location_std=0.2))
+    rng = np.random.default_rng(6)
+    images = rng.random((24, 28, 28)).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices((images, np.arange(24) % 10)).batch(16)  # 16, 8
+    k, seed = 4, 11
+    got = predict(model, dataset, samples=k, seed=seed)
+    model.reseed(seed)
+    paths = [np.stack([model(x, sample=True).numpy() for _ in range(k)]) for x, _ in dataset]  # (k, B, classes) each
+    want = np.concatenate([p.sum(axis=0) / k for p in paths])
+    assert got.shape == (24, 10)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    assert all(not np.allclose(p[0], p[1]) for p in paths)  # the k paths really differ
+    one = predict(model, dataset, samples=1, seed=seed)
+    assert np.abs(got - one).max() > 1e-4
+    np.testing.assert_allclose(one[:16], paths[0][0], rtol=1e-5, atol=1e-7)  # one path: the first draw

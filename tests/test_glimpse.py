@@ -79,6 +79,26 @@ def test_sensor_scale_3_and_locations_far_outside():
     assert np.all(got[2] == 0)  # wholly outside
 
 
+def test_sensor_scale_2_three_zooms_off_centre():
+    """Scale 2, three zooms: zoom k is the 4 * 2^k pixel square around the glimpse centre (zeros outside
+    the image) averaged over 2^k x 2^k blocks, with the crops placed by hand here: on a 32x32 image a
+    location of 1 reaches 16 pixels, so (0.25, -0.5) is pixel (x, y) = (20, 8) and (-0.75, 0.5) is (4, 24),
+    where the widest zoom runs 4 pixels off the left edge."""
+    rng = np.random.default_rng(5)
+    images = rng.random((2, 32, 32)).astype(np.float32)
+    sensor = GlimpseSensor(32, 4, 3, 2)
+    got = sensor(tf.constant(images), tf.constant([[0.25, -0.5], [-0.75, 0.5]], tf.float32)).numpy()
+    assert got.shape == (2, 3, 4, 4)
+    for image, glimpse, (x, y) in zip(images, got, [(20, 8), (4, 24)]):
+        padded = np.pad(image.astype(np.float64), 16)  # pixel (row, col) is padded[row + 16, col + 16]
+        for k, (size, block) in enumerate([(4, 1), (8, 2), (16, 4)]):
+            top, left = y - size // 2 + 16, x - size // 2 + 16
+            crop = padded[top:top + size, left:left + size]
+            want = crop.reshape(4, block, 4, block).mean(axis=(1, 3))
+            np.testing.assert_allclose(glimpse[k], want, atol=1e-5, err_msg=f"zoom {k} at ({x}, {y})")
+    assert np.all(got[1, 2][:, 0] == 0) and np.all(got[1, 2][:, 1:] > 0)  # its first column of blocks lies outside
+
+
 def test_first_glimpse_at_places_the_first_glimpse():
     """glimpse_path(first_glimpse_at=...) starts every path there: the first glimpse is the numpy crop
     at that point, and (0, 0) gives the `center` rule's path exactly."""

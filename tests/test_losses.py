@@ -207,3 +207,28 @@ def test_dropout_drops_in_training_only():
         trained = ram.training.build_model(small_config(dropout=dropout, seed=3), steps_per_epoch=10)
         steps.append(trained.train_on_batch(images, labels, return_dict=True)["cross_entropy"])
     assert not np.isclose(steps[0], steps[1], rtol=1e-4)
+
+
+@pytest.mark.parametrize("std", [None, 0.02, 0.2])
+def test_sampled_moves_have_the_std_asked_for(std):
+    """Sampled locations minus the policy mean have the std asked for: `location_std` (0.05) when
+    none is given (sampled evaluation), else the given one (the training step's), with mean 0, and
+    their log-probabilities are the numpy Gaussian's at that std. The policy mean is fixed at
+    tanh(0.1), tanh(-0.05), so the clip to [-1, 1] does not bite (4.5 std away at 0.2)."""
+    model = RecurrentAttentionModel(small_config(location_std=0.05, first_location="center"))
+    model.policy.mean.kernel.assign(np.zeros(model.policy.mean.kernel.shape, np.float32))
+    model.policy.mean.bias.assign(np.array([0.1, -0.05], np.float32))
+    mean = np.tanh(np.array([0.1, -0.05], np.float32))
+    model.reseed(9)
+    images = tf.constant(np.random.default_rng(7).random((2000, 28, 28)), tf.float32)
+    path = model.glimpse_path(images, sample=True, std=std)
+    want = 0.05 if std is None else std
+    moves = path["locations"].numpy()[:, 1:]  # (B, T - 1, 2): the sampled ones
+    assert moves.shape == (2000, 3, 2)
+    noise = moves - mean
+    assert abs(noise.std() / want - 1) < 0.05, noise.std()
+    assert np.abs(moves).max() < 1  # unclipped: these are the draws themselves
+    np.testing.assert_allclose(noise.reshape(-1, 2).std(axis=0), want, rtol=0.07)  # x and y alike
+    assert np.abs(noise.mean(axis=(0, 1))).max() < 4 * want / np.sqrt(noise.size / 2)
+    log_probs = np.sum(-noise**2 / (2 * want**2) - np.log(want * math.sqrt(2 * math.pi)), axis=2)
+    np.testing.assert_allclose(path["log_probs"].numpy(), log_probs, rtol=1e-4, atol=1e-3)
