@@ -20,13 +20,18 @@ class DataError(RuntimeError):
     """The data set is missing, unreadable or of the wrong shape."""
 
 
+def data_file_path(path=None):
+    """The MNIST file `load_mnist(path)` reads: `path`, else $RAM_MNIST; None: Keras's download."""
+    return path or os.environ.get(MNIST_ENV) or None
+
+
 def load_mnist(path=None):
     """Returns (x_train, y_train), (x_test, y_test) as uint8 arrays.
 
     Order of sources: `path`, then the environment variable RAM_MNIST, then
     `keras.datasets.mnist.load_data()` (downloads once, then cached).
     """
-    path = path or os.environ.get(MNIST_ENV)
+    path = data_file_path(path)
     if not path:
         import keras
         try:

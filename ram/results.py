@@ -2,11 +2,16 @@
 runs, and README's results table (`python -m ram.results --markdown`). No TensorFlow."""
 import argparse
 import contextlib
+import functools
+import hashlib
 import json
 import os
+import platform
 import re
 import socket
 import statistics
+import subprocess
+import sys
 
 LOCK_NAME = "training.lock"  # in run_<i>/ while a process trains that run
 
@@ -84,6 +89,49 @@ def _process_alive(pid):
     except PermissionError:
         return True  # someone else's process
     return True
+
+
+@functools.cache
+def code_version():
+    """The checkout's git commit and whether its tracked files had uncommitted changes (None outside git)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def git(*args):
+        return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, timeout=30).stdout.strip()
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {"git_commit": commit or None, "git_dirty": dirty if commit else None}
+
+
+@functools.cache
+def cpu_model():
+    """The CPU's model name (from /proc/cpuinfo on Linux), else what `platform` says."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+@functools.cache
+def data_file(path):
+    """A data file by name and SHA-256 (not by where it lies on this machine); None: Keras's download."""
+    if not path:
+        return {"file": "keras.datasets.mnist", "sha256": None}
+    with open(path, "rb") as f:
+        return {"file": os.path.basename(path), "sha256": hashlib.file_digest(f, "sha256").hexdigest()}
+
+
+def provenance(data_path, versions):
+    """What a results file records of where it came from: code, machine, libraries, data."""
+    return {**code_version(), "cpu": cpu_model(), "cpu_count": os.cpu_count(),
+            "versions": {"python": platform.python_version(), **versions}, "data": data_file(data_path)}
 
 
 def summarize(results):

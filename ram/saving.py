@@ -184,4 +184,4 @@ def load_initial_weights(model, path):
         v.assign(weights[v.path])
     with open(path, "rb") as f:
         digest = hashlib.file_digest(f, "sha256").hexdigest()
-    return {"path": os.path.abspath(path), "sha256": digest}
+    return {"path": path, "sha256": digest}  # the path as given: no machine-specific absolute path

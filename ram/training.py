@@ -15,10 +15,10 @@ import tensorflow as tf
 
 from . import checkpoint
 from .config import CLASSES, OUTPUT_FIELDS, changed_fields, saved_config
-from .data import MnistData
+from .data import MnistData, data_file_path
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
-from .results import percent, run_lock, run_results, summarize
+from .results import percent, provenance, run_lock, run_results, summarize
 from .saving import ModelFileError, load_initial_weights, read_json, save_model, save_weights_json, write_json
 
 
@@ -260,10 +260,10 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 
 
 def results_document(config, state, finished, test=None):
+    versions = {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
     doc = {"finished": finished, "config": dict(config), "epochs_trained": len(state["history"]),
            "wall_seconds": state["wall_seconds"], "history": state["history"],
-           "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
-           "cpu_count": os.cpu_count()}
+           "provenance": provenance(data_file_path(config.data_path), versions)}
     if "initial_model" in state:  # where the starting weights came from
         doc["initial_model"] = state["initial_model"]
     if test:

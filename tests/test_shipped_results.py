@@ -1,4 +1,5 @@
 """The shipped results folders: each run's claimed test error is what its shipped model gives."""
+import glob
 import math
 import os
 
@@ -9,7 +10,7 @@ import evaluate
 import ram
 from ram.results import run_results
 from ram.saving import load_model, read_json
-from ram.training import summarize
+from ram.results import summarize
 from helpers import count_wrong
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -48,14 +49,20 @@ def test_shipped_model_on_freshly_drawn_canvases(config_name, mnist_path):
     assert abs(recount - claimed) <= 3 * math.sqrt(2) * stderr, (recount, claimed)
 
 
-@pytest.mark.parametrize("folder", ["MNIST_Results", "MNIST_std05_Results", "MNIST_fast_Results", "MNIST_translated_Results",
-                                    "MNIST_translated_gh128_Results", "MNIST_translated_gh256_Results",
-                                    "MNIST_cluttered_Results", "MNIST_cluttered_gh128_Results", "MNIST_cluttered_epochs100_Results",
-                                    "MNIST_cluttered_100_Results", "MNIST_cluttered_100_gh128_Results",
-                                    "MNIST_2_glimpses", "MNIST_4_glimpses",
-                                    "MNIST_translated_4_glimpses", "MNIST_translated_6_glimpses",
-                                    "MNIST_translated_4_glimpses_gh128",
-                                    "MNIST_translated_6_glimpses_gh128"])
+SHIPPED_FOLDERS = sorted({os.path.relpath(os.path.dirname(p), ROOT)
+                          for p in glob.glob(os.path.join(ROOT, "**", "summary.json"), recursive=True)
+                          if not os.path.relpath(p, ROOT).startswith(("tests", "docs", "bench"))})
+
+
+def test_the_five_defaults_and_the_archive_are_found():
+    top = [f for f in SHIPPED_FOLDERS if os.sep not in f]
+    assert top == ["MNIST_Results", "MNIST_cluttered_100_Results", "MNIST_cluttered_Results", "MNIST_fast_Results",
+                   "MNIST_translated_Results"]
+    assert all(f.startswith(os.path.join("results", "archive")) for f in SHIPPED_FOLDERS if f not in top)
+    assert len(SHIPPED_FOLDERS) > len(top)
+
+
+@pytest.mark.parametrize("folder", SHIPPED_FOLDERS)
 def test_summary_is_the_summary_of_the_shipped_runs(folder):
     runs = [doc for _, doc in run_results(os.path.join(ROOT, folder))]
     assert len(runs) >= 1
