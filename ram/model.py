@@ -241,3 +241,10 @@ class RecurrentAttentionModel(keras.Model):
 
     def get_config(self):
         return {"name": self.name, "settings": self.settings}
+
+
+CUSTOM_OBJECTS = {cls.__name__: cls for cls in (RecurrentAttentionModel, GlimpseSensor, GlimpseNetwork,
+                                                LocationPolicy, ContextNetwork)}
+# Keras's HDF5 loader looks classes up by their plain names: registering those too lets
+# `keras.models.load_model("model.h5")` load our files once this module is imported (`import ram` sees to it).
+keras.saving.get_custom_objects().update(CUSTOM_OBJECTS)

@@ -10,19 +10,11 @@ import keras
 import numpy as np
 
 from .config import ARCHITECTURE_FIELDS, WEIGHT_FIELDS, saved_config
-from .model import ContextNetwork, LocationPolicy, RecurrentAttentionModel
-from .glimpse import GlimpseNetwork, GlimpseSensor
+from .model import CUSTOM_OBJECTS, RecurrentAttentionModel
 from .results import ModelFileError, read_json  # noqa: F401  (ram.saving's API)
 
 WEIGHTS_FORMAT = "ram-weights-2"  # float32 values as base64 of their little-endian bytes
 WEIGHTS_FORMATS = (WEIGHTS_FORMAT, "ram-weights-1")  # -1: values as a list of numbers (runs before session 13)
-CUSTOM_OBJECTS = {cls.__name__: cls for cls in (RecurrentAttentionModel, GlimpseSensor, GlimpseNetwork, LocationPolicy,
-                                                       ContextNetwork)}
-# Keras's HDF5 loader looks classes up by their plain names: registering those too lets
-# `keras.models.load_model("model.h5")` load our files after `import ram`.
-keras.saving.get_custom_objects().update(CUSTOM_OBJECTS)
-
-
 def atomic_write(path, write):
     """Calls write(temp_path), then renames the temp file onto `path`: readers see the old file
     or the new one, never a partial one. The temp name keeps the extension (Keras needs `.h5`)."""

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ram.results import LOCK_NAME, ModelFileError, run_lock, run_results
+from ram.results import LOCK_NAME, ModelFileError, code_version, percent, run_lock, run_results, summarize
 
 
 def _run(folder, name, **doc):
@@ -58,3 +58,28 @@ def test_a_lock_from_another_host_is_never_taken_over(tmp_path):
     with pytest.raises(ModelFileError, match="process 1 on some-other-host.*delete"):
         with run_lock(str(tmp_path)):
             pass
+
+
+def test_summary_uses_the_sample_standard_deviation():
+    runs = [{"config": {"seed": s}, "wall_seconds": 1.0, "epochs_trained": 1, "test_error": e}
+            for s, e in enumerate((0.010, 0.011, 0.015))]
+    summary = summarize(runs)
+    assert summary["test_error_std"] == pytest.approx(0.0026457513, rel=1e-8)  # sqrt(((-0.002)^2 + (-0.001)^2 + 0.003^2) / 2)
+    assert percent(summary, "test_error") == "1.20 ± 0.26"
+    one = summarize(runs[:1])
+    assert one["test_error_std"] is None and percent(one, "test_error") == "1.00"
+
+
+def test_code_version_is_this_checkout():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    head = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert code_version()["git_commit"] == head and isinstance(code_version()["git_dirty"], bool)
+
+
+def test_readme_table_is_what_ram_results_prints():
+    """README's results table is generated: `python -m ram.results --markdown`, pasted in."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    table = subprocess.run([sys.executable, "-m", "ram.results", "--markdown"], capture_output=True, text=True,
+                           cwd=root, check=True).stdout.strip()
+    with open(os.path.join(root, "README.md")) as f:
+        assert table in f.read(), "README's results table is stale: paste `python -m ram.results --markdown`"

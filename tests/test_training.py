@@ -1,4 +1,5 @@
 """End to end: the config script's main() on real MNIST, its files, and a short training that learns."""
+import hashlib
 import json
 
 import numpy as np
@@ -26,6 +27,9 @@ def test_main_writes_every_promised_file(tmp_path, mnist_path, capsys):
         run_dir = results / f"run_{run}"
         doc = json.loads((run_dir / "results.json").read_text())
         assert doc["finished"] and doc["epochs_trained"] == 2 and doc["config"]["seed"] == run
+        assert doc["config"]["results_dir"] == str(results) and doc["config"]["data_path"] == mnist_path  # as given
+        assert doc["provenance"]["data"] == {"file": "mnist.npz", "sha256": hashlib.sha256(open(mnist_path, "rb").read()).hexdigest()}
+        assert doc["provenance"]["git_commit"] and doc["provenance"]["cpu_count"] >= 1
         assert [h["epoch"] for h in doc["history"]] == [1, 2]
         for key in ("loss", "accuracy", "val_accuracy", "learning_rate", "images_per_second", "test_accuracy"):
             assert all(np.isfinite(h[key]) for h in doc["history"]), key

@@ -1,0 +1,43 @@
+"""`import ram`: light, the same in every process (no argv checks), and Keras loads our files after it."""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODEL = os.path.join(ROOT, "MNIST_Results", "run_0", "model.h5")
+
+
+def _python(code, *argv):
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def test_plain_keras_loads_a_model_after_import_ram_whatever_the_argv():
+    code = ("import ram, keras; m = keras.models.load_model(%r, compile=False); print(type(m).__name__)" % MODEL)
+    for argv in ((), ("-h",), ("--help", "x")):
+        out = _python(code, *argv)
+        assert out.stdout.strip() == "RecurrentAttentionModel", (argv, out.stderr[-2000:])
+
+
+def test_keras_imported_before_ram_registers_too():
+    out = _python("import keras, ram; print(keras.saving.get_custom_objects()['RecurrentAttentionModel'].__name__)")
+    assert out.stdout.strip() == "RecurrentAttentionModel", out.stderr[-2000:]
+
+
+def test_config_scripts_help_loads_no_tensorflow():
+    out = _python("import sys, run_mnist\ntry:\n    run_mnist.main(['--help'])\nexcept SystemExit:\n    pass\n"
+                  "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    assert out.stdout.strip().endswith("False False") and "--glimpses" in out.stdout, out.stderr[-2000:]
+
+
+def test_tensorflow_load_notes_are_held_back_and_other_messages_kept():
+    """While Keras loads, TensorFlow's oneDNN note (printed before any log level applies) is dropped;
+    whatever else reaches stderr then (a CUDA loader's message, say) still shows."""
+    code = ("import os, ram\n"
+            "with ram._without_load_notes():\n"
+            "    os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n')\n"
+            "    os.write(2, b'I0000 00:00:1 17 port.cc:153] oneDNN custom operations are on. You may see\\n')\n"
+            "    os.write(2, b'W0000 cuda_dso_loader.cc:1] Could not load dynamic library libcudart.so.12\\n')\n"
+            "import keras\n")
+    err = _python(code).stderr
+    assert "Could not load dynamic library" in err
+    assert "oneDNN" not in err and "absl::InitializeLog" not in err, err
