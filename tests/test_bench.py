@@ -6,6 +6,7 @@ import pytest
 from bench.run import main
 
 
+@pytest.mark.slow
 def test_tiny_benchmark_runs_and_writes_json(tmp_path, mnist_path):
     out = tmp_path / "bench.json"
     report = main(["--tiny", "--data", mnist_path, "--out", str(out)])
@@ -28,6 +29,7 @@ def test_flop_count_of_the_mnist_lstm_model():
     assert train_flops_per_image(model) == 3 * 2 * macs  # forward once, backward twice
 
 
+@pytest.mark.slow
 def test_paired_timing_of_a_config_change(tmp_path, mnist_path):
     out = tmp_path / "paired.json"
     report = main(["--paired", "run_mnist_fast", "--tiny", "--data", mnist_path, "--out", str(out), "--",

@@ -39,6 +39,8 @@ import numpy as np
 import ram, ram.training
 from helpers import small_config
 
+pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
+
 class NoNoise(ram.RecurrentAttentionModel):  # the same sampled locations on one device and on two
     def location_noise(self, shape):
         return tf.zeros(shape)

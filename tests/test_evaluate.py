@@ -38,6 +38,7 @@ def report(trained, mnist_path):
     return evaluate.main([str(script), "--images", "2", "--samples", "3"])
 
 
+@pytest.mark.slow
 def test_every_promised_file(trained, report):
     _, results = trained
     images = results / "Images"
@@ -57,6 +58,7 @@ def test_every_promised_file(trained, report):
     assert plot is not None and plot.shape[0] > 300 and plot.shape[1] > 500
 
 
+@pytest.mark.slow
 def test_rendered_glimpse_is_what_the_sensor_saw(trained, report, mnist_path):
     script, results = trained
     config = ram.make_config({**FIELDS, "data_path": mnist_path})
@@ -72,6 +74,7 @@ def test_rendered_glimpse_is_what_the_sensor_saw(trained, report, mnist_path):
             assert (png == np.kron(png[::factor, ::factor], np.ones((factor, factor), np.uint8))).all()
 
 
+@pytest.mark.slow
 def test_reported_error_equals_an_independent_count(trained, report, mnist_path):
     _, results = trained
     config = ram.make_config({**FIELDS, "data_path": mnist_path})
@@ -85,6 +88,7 @@ def test_reported_error_equals_an_independent_count(trained, report, mnist_path)
     assert saved["test_error"] == pytest.approx(wrong / 10000, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_three_numbers_and_the_per_epoch_test_column_is_the_final_test(trained, report):
     _, results = trained
     assert list(report) == ["deterministic", "one sampled path", "Monte Carlo over 3 paths"]
@@ -93,6 +97,7 @@ def test_three_numbers_and_the_per_epoch_test_column_is_the_final_test(trained, 
     assert saved["test_error_sampled"] == pytest.approx(report["one sampled path"]["error"], abs=1e-9)
 
 
+@pytest.mark.slow
 def test_a_model_of_ones_own_is_rendered_into_its_own_folder(trained, tmp_path):
     """The config's results_dir (the shipped results, for run_mnist) is left alone."""
     script, results = trained
@@ -109,6 +114,7 @@ def test_a_model_of_ones_own_is_rendered_into_its_own_folder(trained, tmp_path):
     assert (tmp_path / "elsewhere" / "Images" / "symbol_0.png").exists()
 
 
+@pytest.mark.slow
 def test_monte_carlo_with_one_sample_is_the_sampled_policy(trained, mnist_path):
     _, results = trained
     config = ram.make_config({**FIELDS, "data_path": mnist_path})
@@ -131,6 +137,7 @@ def test_error_report_per_class():
     assert r["per_class_error"] == [0.5, 0.5, 0.0]
 
 
+@pytest.mark.slow
 def test_clear_errors(tmp_path, trained):
     script, _ = trained
     with pytest.raises(SystemExit, match="no config script 'run_nothing'"):
@@ -158,6 +165,7 @@ def test_best_model_skips_runs_without_a_model_file(tmp_path):
         evaluate.best_model(str(tmp_path))
 
 
+@pytest.mark.slow
 def test_eval_seed_flag_redraws_canvases_and_leaves_plain_mnist_alone(trained, report, tmp_path, capsys):
     assert evaluate.parse_args(["run_translated_mnist", "--eval-seed", "7"]).eval_seed == 7
     assert evaluate.load_config("run_translated_mnist", eval_seed=7).eval_seed == 7
@@ -171,6 +179,7 @@ def test_eval_seed_flag_redraws_canvases_and_leaves_plain_mnist_alone(trained, r
     assert [r["wrong"] for r in again.values()] == [r["wrong"] for r in report.values()]
 
 
+@pytest.mark.slow
 def test_config_flags_evaluate_a_model_trained_with_flags(trained, report, tmp_path, mnist_path):
     """A model trained with a flag (`--glimpse-hidden N`) evaluates with its script and the same flag,
     giving the same errors; without the flag the error message names it."""

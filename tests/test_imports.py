@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = os.path.join(ROOT, "MNIST_Results", "run_0", "model.h5")
 
@@ -11,6 +13,7 @@ def _python(code, *argv):
     return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
+@pytest.mark.slow
 def test_plain_keras_loads_a_model_after_import_ram_whatever_the_argv():
     code = ("import ram, keras; m = keras.models.load_model(%r, compile=False); print(type(m).__name__)" % MODEL)
     for argv in ((), ("-h",), ("--help", "x")):

@@ -12,6 +12,8 @@ from ram.saving import load_initial_weights, load_model
 from ram.training import build_model
 from helpers import SMALL, cli_args
 
+pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
+
 FIELDS = {**SMALL, "train_size": 512, "validation_size": 500, "epochs": 1, "batch_size": 64, "glimpses": 4}
 
 

@@ -23,6 +23,8 @@ KILL_MID_WRITE = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
 import ram.saving, ram.training, run_mnist
+
+pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
 calls = [0]
 real = ram.saving.atomic_write
 def dying_write(path, write):

@@ -24,6 +24,7 @@ def shipped_run_0(config_name, mnist_path):
                                                                                 expected=config)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config_name", ["run_mnist", "run_mnist_fast", "run_translated_mnist", "run_cluttered_mnist",
                                          "run_cluttered_mnist_100"])
 def test_shipped_model_gives_the_claimed_error(config_name, mnist_path):
@@ -34,6 +35,7 @@ def test_shipped_model_gives_the_claimed_error(config_name, mnist_path):
     assert count_wrong(model, data.test()) == round(claimed["test_error"] * 10000)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config_name", ["run_translated_mnist", "run_cluttered_mnist", "run_cluttered_mnist_100"])
 def test_shipped_model_on_freshly_drawn_canvases(config_name, mnist_path):
     """An independent recount: the test digits on canvases (positions, clutter) drawn from another

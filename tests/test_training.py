@@ -11,6 +11,8 @@ from ram.saving import load_model
 from ram.training import run_changes
 from helpers import SMALL, cli_args
 
+pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
+
 
 def _args(tmp_path, mnist_path, results_dir=None, **fields):
     return cli_args(mnist_path, results_dir or tmp_path / "results", **{
