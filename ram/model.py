@@ -225,7 +225,7 @@ class RecurrentAttentionModel(keras.Model):
         logits = self.glimpse_path(images, sample=False)["logits"]
         labels = ops.cast(labels, "int32")
         return self._track({
-            "loss": ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)),
+            "cross_entropy": ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)),
             "accuracy": ops.mean(ops.cast(ops.equal(ops.argmax(logits, -1), labels), "float32"))},
             ops.shape(images)[0])
 

@@ -202,7 +202,7 @@ def epoch_line(epoch, epochs, logs):
     width = len(str(epochs))
     line = (f"epoch {epoch:{width}d}/{epochs}  train acc {100 * logs['accuracy']:.2f}% ce {logs['cross_entropy']:.3f} "
             f"rl {logs['reinforce']:.3f} bl {logs['baseline_mse']:.3f} | val acc {100 * logs['val_accuracy']:.2f}% "
-            f"ce {logs['val_loss']:.3f}")
+            f"ce {logs['val_cross_entropy']:.3f}")
     if "test_accuracy" in logs:
         line += f" | test acc {100 * logs['test_accuracy']:.2f}%"
     line += f" | lr {logs['learning_rate']:.1e}" + (f" std {logs['location_std']:.3f}" if "location_std" in logs else "")

@@ -232,3 +232,18 @@ def test_sampled_moves_have_the_std_asked_for(std):
     assert np.abs(noise.mean(axis=(0, 1))).max() < 4 * want / np.sqrt(noise.size / 2)
     log_probs = np.sum(-noise**2 / (2 * want**2) - np.log(want * math.sqrt(2 * math.pi)), axis=2)
     np.testing.assert_allclose(path["log_probs"].numpy(), log_probs, rtol=1e-4, atol=1e-3)
+
+
+def test_validation_reports_the_cross_entropy_under_its_own_name():
+    """`loss` is the hybrid loss of training alone: validation reports `cross_entropy` (and accuracy), so
+    TensorBoard's loss chart holds one quantity and its cross_entropy chart compares like with like."""
+    model = RecurrentAttentionModel(small_config(first_location="center"))
+    model.compile(optimizer="sgd")
+    images = np.random.default_rng(2).random((8, 28, 28)).astype("float32")
+    labels = np.arange(8) % 10
+    logs = model.evaluate(images, labels, batch_size=8, verbose=0, return_dict=True)
+    assert set(logs) == {"cross_entropy", "accuracy"}
+    logits = model.glimpse_path(tf.constant(images), sample=False)["logits"].numpy()
+    log_softmax = logits - logits.max(1, keepdims=True)
+    log_softmax -= np.log(np.exp(log_softmax).sum(1, keepdims=True))
+    assert logs["cross_entropy"] == pytest.approx(-log_softmax[np.arange(8), labels].mean(), rel=1e-5)
