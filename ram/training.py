@@ -115,20 +115,33 @@ def averaged_weights(model):
 
 
 class Interrupt:
-    """Turns the first SIGINT / SIGTERM into a request to stop after the current step."""
+    """SIGINT / SIGTERM stop training at once (KeyboardInterrupt: the unfinished epoch is left out and
+    redone on resume), except while an epoch's checkpoint is written (`writing`): then right after it."""
 
     def __init__(self):
-        self.requested = False
+        self.requested = self.busy = False
 
     def __enter__(self):
         self.previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
         return self
 
     def _handle(self, signum, frame):
-        if self.requested:  # second Ctrl-C: stop now; files are written atomically anyway
+        if self.busy and not self.requested:  # a second Ctrl-C stops even this; files are written atomically
+            self.requested = True
+            print("\nStopping once this epoch's checkpoint is written...", flush=True)
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def writing(self):
+        """The block runs to its end whatever signal comes (but a second one); a stop comes after it."""
+        self.busy = True
+        try:
+            yield
+        finally:
+            self.busy = False
+        if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
-        print("\nStopping after this step (Ctrl-C again to abort at once)...", flush=True)
 
     def __exit__(self, *exc):
         for s, handler in self.previous.items():
@@ -137,8 +150,8 @@ class Interrupt:
 
 class EpochRecorder(keras.callbacks.Callback):
     """Adds learning rate, images/s and (every `test_every` epochs) test accuracy to the epoch logs,
-    prints one line per epoch (`verbose=2`), stops on a non-finite loss or an interrupt request,
-    and checkpoints each finished epoch."""
+    prints one line per epoch (`verbose=2`), stops on a non-finite loss, and checkpoints each finished
+    epoch."""
 
     def __init__(self, config, data, run_dir, state, early_stopping, interrupt, start_time):
         super().__init__()
@@ -165,8 +178,6 @@ class EpochRecorder(keras.callbacks.Callback):
             steps = f"step {batch + 1}" if first == batch + 1 else f"steps {first}-{batch + 1}"
             raise TrainingError(f"loss became {loss} at epoch {self.epoch + 1}, {steps}; "
                                 f"stopped. The checkpoint of epoch {self.epoch} is kept.")
-        if self.interrupt.requested:  # leave the epoch unfinished: no validation, no record; resume redoes it
-            raise KeyboardInterrupt
 
     def on_test_begin(self, logs=None):
         self.validation_start = time.perf_counter()
@@ -192,10 +203,12 @@ class EpochRecorder(keras.callbacks.Callback):
             logs["test_accuracy"] = test_accuracy(self.model, self.data)
         self.state["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
         self.state["wall_seconds"] = time.perf_counter() - self.start_time
-        checkpoint.save(self.run_dir, self.model, self.early_stopping, self.state)
-        write_json(os.path.join(self.run_dir, "results.json"), results_document(self.config, self.state, finished=False))
-        if self.config.verbose == 2:
-            print(epoch_line(epoch + 1, self.config.epochs, logs), flush=True)
+        with self.interrupt.writing():
+            checkpoint.save(self.run_dir, self.model, self.early_stopping, self.state)
+            write_json(os.path.join(self.run_dir, "results.json"),
+                       results_document(self.config, self.state, finished=False))
+            if self.config.verbose == 2:
+                print(epoch_line(epoch + 1, self.config.epochs, logs), flush=True)
 
 
 LOG_LEGEND = ("train = sampled glimpse paths: acc, the hybrid loss's parts (ce cross entropy, rl REINFORCE, "
@@ -323,14 +336,18 @@ def _train(config, run_dir, data, start_over):
         recorder = EpochRecorder(config, data, run_dir, state, early_stopping, interrupt, start)
         if first_epoch < config.epochs and not _stopped_early(state["history"], patience):
             # EarlyStopping sees each epoch before the recorder checkpoints its state.
-            model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
-                      steps_per_epoch=data.steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
-                      callbacks=[early_stopping, recorder, *tensorboard_callbacks(config, run_dir, data)],
-                      verbose=1 if config.verbose == 1 else 0, shuffle=False)
+            callbacks = [early_stopping, recorder, *tensorboard_callbacks(config, run_dir, data)]
+            try:
+                model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
+                          steps_per_epoch=data.steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
+                          callbacks=callbacks, verbose=1 if config.verbose == 1 else 0, shuffle=False)
+            except (KeyboardInterrupt, TrainingError):  # the process may leave without shutdown (cli.leave)
+                for callback in callbacks:
+                    if isinstance(callback, keras.callbacks.TensorBoard):
+                        callback.on_train_end()  # closes its writers, writing out the epochs so far
+                raise
         elif config.restore_best_weights and early_stopping.restored and early_stopping.restored[3] is not None:
             model.set_weights(early_stopping.restored[3])  # training had ended; restore the best epoch
-        if interrupt.requested:
-            raise KeyboardInterrupt
     if not config.restore_best_weights:  # ema_momentum: keep the averaged weights (fit put them in, a resume may not)
         model.optimizer.finalize_variable_values(model.trainable_variables)
     best = max(state["history"], key=lambda h: h.get("val_accuracy", -1))
