@@ -20,6 +20,15 @@ def read_json(path):
         raise ModelFileError(f"{path} is not valid JSON ({error}); it may be truncated.") from None
 
 
+def read_results(path):
+    """A run's results.json; a damaged one is named with the way to recover."""
+    try:
+        return read_json(path)
+    except ModelFileError as error:
+        raise ModelFileError(f"{error} Delete it and run the training command again: the run resumes from its "
+                             f"checkpoint.npz if one is left, else it is trained anew.") from None
+
+
 def run_index(name):
     """i of a run folder's name `run_<i>`, else None."""
     match = re.fullmatch(r"run_(\d+)", name)
@@ -36,7 +45,7 @@ def run_results(results_dir):
     for name in sorted(names, key=run_index):
         path = os.path.join(results_dir, name, "results.json")
         if os.path.exists(path):
-            doc = read_json(path)
+            doc = read_results(path)
             if doc.get("finished"):
                 runs.append((os.path.join(results_dir, name), doc))
     return runs
