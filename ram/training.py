@@ -303,7 +303,7 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
                 fields = ", ".join(f"{k} {saved_config[k]!r} there, {config[k]!r} here" for k in diffs)
                 raise ModelFileError(f"{run_dir} holds a finished run of another config ({fields}); set another "
                                      f"results_dir (--results-dir DIR), or pass --overwrite to replace it.")
-            print(f"{run_dir}: already finished (test accuracy {saved['test_accuracy']:.4f}); skipped.")
+            print(f"{run_dir}: already finished (test error {100 * saved['test_error']:.2f}%); skipped.")
             return saved
     with run_lock(run_dir):  # a second process on this run stops here
         return _train(config, run_dir, data, start_over=overwrite or fresh)
@@ -369,7 +369,8 @@ def _train(config, run_dir, data, start_over):
     doc = results_document(config, state, finished=True, test=test)
     write_json(results_path, doc)
     checkpoint.remove(run_dir)
-    print(f"{run_dir}: done, {len(state['history'])} epochs in {state['wall_seconds'] / 60:.1f} min "
+    epochs = len(state["history"])
+    print(f"{run_dir}: done, {epochs} epoch{'s' * (epochs != 1)} in {state['wall_seconds'] / 60:.1f} min "
           f"(with compilation and the final test); model.h5, weights.json, results.json written.")
     return doc
 
@@ -407,8 +408,11 @@ def train_all(config, fresh=False, overwrite=False, only_run=None):
         train_run(run_config, os.path.join(config.results_dir, f"run_{run}"), data, fresh=fresh, overwrite=overwrite)
     summary = summarize(finished_runs(config.results_dir, config))
     write_json(os.path.join(config.results_dir, "summary.json"), summary)
-    print(f"{summary['runs']} finished run(s) in {config.results_dir}, mean +- std over runs: test error "
-          f"{100 * summary['test_error_mean']:.2f}% +- {100 * summary['test_error_std']:.2f} (deterministic policy), "
+    several = summary["runs"] > 1  # a spread over one run says nothing
+    print(f"{summary['runs']} finished run{'s' * several} in {config.results_dir}"
+          + (", mean +- std over runs" if several else "") + ": test error "
+          f"{100 * summary['test_error_mean']:.2f}%"
+          + (f" +- {100 * summary['test_error_std']:.2f}" if several else "") + " (deterministic policy), "
           f"{100 * summary['test_error_sampled_mean']:.2f}% (one sampled path), "
           f"{100 * summary['test_error_mc_mean']:.2f}% (Monte Carlo, {config.mc_samples} paths)")
     return summary
