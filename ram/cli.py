@@ -23,7 +23,9 @@ def parse_args(argv, config=None, description=None):
     start = parser.add_mutually_exclusive_group()
     start.add_argument("--fresh", action="store_true", help="start unfinished runs over instead of resuming")
     start.add_argument("--resume", action="store_true", help="continue unfinished runs from their checkpoints (the default)")
-    parser.add_argument("--overwrite", action="store_true", help="retrain runs that already finished")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="retrain runs that already finished, each in run_<i>.overwrite/ beside it, which "
+                             "replaces it when done")
     parser.add_argument("--only-run", type=int, metavar="I",
                         help="train only run_<I> (seed + I) of the config's `runs`: start one process per I to "
                              "train the runs side by side (each rewrites the summary of the finished ones)")

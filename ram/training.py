@@ -6,6 +6,7 @@ checkpoint.npz (everything needed to resume after a kill, rewritten atomically e
 import contextlib
 import math
 import os
+import shutil
 import signal
 import time
 
@@ -18,8 +19,8 @@ from .config import OUTPUT_FIELDS, changed_fields, with_defaults
 from .data import MnistData
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
-from .results import run_lock, run_results
-from .saving import ModelFileError, load_initial_weights, read_json, save_model, save_weights_json, write_json
+from .results import read_results, run_lock, run_results
+from .saving import ModelFileError, load_initial_weights, save_model, save_weights_json, write_json
 
 
 class TrainingError(RuntimeError):
@@ -290,23 +291,72 @@ def results_document(config, state, finished, test=None):
     return doc
 
 
+REPLACEMENT = ".overwrite"  # run_<i>.overwrite/: a finished run retrained (--overwrite) beside it
+REPLACED = ".replaced"      # run_<i>.replaced/: the old run while the new one takes its place
+
+
 def train_run(config, run_dir, data, fresh=False, overwrite=False):
-    """Trains one run into `run_dir`, resuming from its checkpoint; returns its results document."""
-    os.makedirs(run_dir, exist_ok=True)
+    """Trains one run into `run_dir`, resuming from its checkpoint; returns its results document. A
+    finished run is retrained (`overwrite`) in run_<i>.overwrite/, which takes its place only when
+    finished: until then the finished run stays whole, and an interrupted retraining resumes there."""
+    replacement = run_dir + REPLACEMENT
+    _finish_replacement(run_dir)
     results_path = os.path.join(run_dir, "results.json")
-    if os.path.exists(results_path) and not overwrite:
-        saved = read_json(results_path)
-        if saved.get("finished"):
-            diffs = run_changes(saved, config)
-            if diffs:
-                saved_config = with_defaults(saved["config"])
-                fields = ", ".join(f"{k} {saved_config[k]!r} there, {config[k]!r} here" for k in diffs)
-                raise ModelFileError(f"{run_dir} holds a finished run of another config ({fields}); set another "
-                                     f"results_dir (--results-dir DIR), or pass --overwrite to replace it.")
-            print(f"{run_dir}: already finished (test error {100 * saved['test_error']:.2f}%); skipped.")
-            return saved
+    saved = read_results(results_path) if os.path.exists(results_path) else {}
+    if not saved.get("finished"):
+        return _train_in(config, run_dir, data, start_over=fresh)
+    pending = not fresh and checkpoint.exists(replacement) and not checkpoint.config_changes(replacement, config)
+    if overwrite or pending:
+        if pending:
+            print(f"{run_dir}: resuming its interrupted --overwrite in {replacement}/; the finished run stays "
+                  f"as it is until the new one replaces it (delete {replacement}/ to keep it).")
+        else:
+            shutil.rmtree(replacement, ignore_errors=True)
+            print(f"{run_dir}: retraining the finished run in {replacement}/, which replaces it when done; "
+                  f"until then {run_dir} stays as it is.")
+        doc = _train_in(config, replacement, data, start_over=not pending)
+        _swap_in(replacement, run_dir)
+        return doc
+    diffs = run_changes(saved, config)
+    if diffs:
+        saved_config = with_defaults(saved["config"])
+        fields = ", ".join(f"{k} {saved_config[k]!r} there, {config[k]!r} here" for k in diffs)
+        raise ModelFileError(f"{run_dir} holds a finished run of another config ({fields}); set another "
+                             f"results_dir (--results-dir DIR), or pass --overwrite to replace it.")
+    print(f"{run_dir}: already finished (test error {100 * saved['test_error']:.2f}%); skipped."
+          + (f" {replacement}/ holds an interrupted --overwrite: run its config to resume it, or delete "
+             f"the folder." if checkpoint.exists(replacement) else ""))
+    return saved
+
+
+def _train_in(config, run_dir, data, start_over):
+    """_train in `run_dir` while holding its lock."""
+    os.makedirs(run_dir, exist_ok=True)
     with run_lock(run_dir):  # a second process on this run stops here
-        return _train(config, run_dir, data, start_over=overwrite or fresh)
+        return _train(config, run_dir, data, start_over=start_over)
+
+
+def _swap_in(replacement, run_dir):
+    """Puts the finished run of `replacement` in place of `run_dir` by two renames (the old run parked
+    in run_<i>.replaced/, then deleted); `_finish_replacement` completes a swap a kill cut short."""
+    old = run_dir + REPLACED
+    if os.path.isdir(run_dir):
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(run_dir, old)
+    os.rename(replacement, run_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    print(f"{run_dir}: replaced by the retrained run.")
+
+
+def _finish_replacement(run_dir):
+    """Completes what a process killed while swapping in a retrained run left: a finished
+    run_<i>.overwrite/ is put in place, a parked run_<i>.replaced/ deleted."""
+    replacement, old = run_dir + REPLACEMENT, run_dir + REPLACED
+    results_path = os.path.join(replacement, "results.json")
+    if os.path.exists(results_path) and read_results(results_path).get("finished"):
+        _swap_in(replacement, run_dir)
+    elif os.path.isdir(old) and os.path.isdir(run_dir):
+        shutil.rmtree(old)
 
 
 def _train(config, run_dir, data, start_over):

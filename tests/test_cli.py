@@ -49,3 +49,62 @@ def test_ctrl_c_leaves_at_once_with_status_130(tmp_path, mnist_path):
     assert p.returncode == 130 and "interrupted" in out and "Traceback" not in out, out[-3000:]
     assert seconds < 5, f"{seconds:.1f} s from SIGINT to exit"
     assert json.loads((results / "run_0" / "results.json").read_text())["epochs_trained"] >= 1
+
+
+def _interrupt_after_first_epoch(monkeypatch):
+    """Ctrl-C right after the first epoch's checkpoint (in this process: SystemExit 130)."""
+    finish = EpochRecorder.on_epoch_end
+
+    def on_epoch_end(self, epoch, logs):
+        finish(self, epoch, logs)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(EpochRecorder, "on_epoch_end", on_epoch_end)
+
+
+def test_interrupted_overwrite_keeps_the_finished_run_until_its_replacement_finishes(tmp_path, mnist_path, monkeypatch,
+                                                                                     capsys):
+    results = tmp_path / "results"
+    run_dir = results / "run_0"
+    run_mnist.main(_args(results, mnist_path))
+    out = capsys.readouterr().out
+    assert "done, 1 epoch in" in out
+    assert re.search(r"1 finished run in \S+: test error [\d.]+% \(deterministic", out), out  # no spread of one run
+    before = (run_dir / "results.json").read_text()
+
+    _interrupt_after_first_epoch(monkeypatch)
+    with pytest.raises(SystemExit) as exit_info:
+        run_mnist.main(_args(results, mnist_path, epochs=2, location_std=0.2) + ["--overwrite"])
+    assert exit_info.value.code == 130
+    monkeypatch.undo()
+    assert "retraining the finished run in" in capsys.readouterr().out
+    assert (run_dir / "results.json").read_text() == before  # whole and evaluable
+    assert evaluate.best_model(str(results)) == str(run_dir / "model.h5")
+    ram.saving.load_model(run_dir / "model.h5")
+    assert checkpoint.exists(str(run_dir) + ".overwrite")
+
+    # the old config: still finished, skipped, with a word on the interrupted retraining
+    summary = run_mnist.main(_args(results, mnist_path))
+    out = capsys.readouterr().out
+    assert re.search(r"already finished \(test error [\d.]+%\); skipped\. .*run_0.overwrite/ holds an interrupted "
+                     r"--overwrite", out), out
+    assert summary["runs"] == 1
+
+    # the new config without --overwrite: says it resumes the retraining, which then takes run_0's place
+    run_mnist.main(_args(results, mnist_path, epochs=2, location_std=0.2))
+    out = capsys.readouterr().out
+    assert "resuming its interrupted --overwrite" in out and "resuming after epoch 1" in out, out
+    doc = json.loads((run_dir / "results.json").read_text())
+    assert doc["finished"] and doc["epochs_trained"] == 2 and doc["config"]["location_std"] == 0.2
+    assert sorted(p.name for p in results.iterdir()) == ["run_0", "summary.json"]
+
+
+@pytest.mark.parametrize("left", [{"run_0.replaced": "old", "run_0.overwrite": "new"},  # killed between the renames
+                                  {"run_0": "old", "run_0.overwrite": "new"},  # after training, before the swap
+                                  {"run_0": "new", "run_0.replaced": "old"}])  # before deleting the old run
+def test_a_swap_cut_short_by_a_kill_is_completed(tmp_path, left):
+    for name, tag in left.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_text(json.dumps({"finished": True, "tag": tag}))
+    _finish_replacement(str(tmp_path / "run_0"))
+    assert [p.name for p in tmp_path.iterdir()] == ["run_0"]
+    assert json.loads((tmp_path / "run_0" / "results.json").read_text())["tag"] == "new"
