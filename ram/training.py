@@ -330,10 +330,23 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
 
 
 def _train_in(config, run_dir, data, start_over):
-    """_train in `run_dir` while holding its lock."""
+    """_train in `run_dir` while holding its lock. Folders this creates are removed again if it
+    fails before writing into them (a bad initial_model, a Ctrl-C while the model builds)."""
+    created, folder = [], os.path.abspath(run_dir)
+    while not os.path.isdir(folder):
+        created.append(folder)
+        folder = os.path.dirname(folder)
     os.makedirs(run_dir, exist_ok=True)
-    with run_lock(run_dir):  # a second process on this run stops here
-        return _train(config, run_dir, data, start_over=start_over)
+    try:
+        with run_lock(run_dir):  # a second process on this run stops here
+            return _train(config, run_dir, data, start_over=start_over)
+    except BaseException:
+        for folder in created:  # deepest first
+            try:
+                os.rmdir(folder)
+            except OSError:  # not empty: the run had started
+                break
+        raise
 
 
 def _swap_in(replacement, run_dir):

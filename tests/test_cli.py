@@ -108,3 +108,17 @@ def test_a_swap_cut_short_by_a_kill_is_completed(tmp_path, left):
     _finish_replacement(str(tmp_path / "run_0"))
     assert [p.name for p in tmp_path.iterdir()] == ["run_0"]
     assert json.loads((tmp_path / "run_0" / "results.json").read_text())["tag"] == "new"
+
+
+def test_early_errors_create_no_folders(tmp_path, mnist_path):
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(SystemExit, match="not a readable RAM .h5"):
+        run_mnist.main(_args(tmp_path / "new", mnist_path, initial_model=str(bad)))
+    assert not (tmp_path / "new").exists()
+    other = tmp_path / "other.h5"
+    ram.saving.save_model(ram.training.build_model(ram.make_config({**SMALL, "glimpse_hidden": 8}), 1), other)
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(SystemExit, match="other shapes"):
+        run_mnist.main(_args(tmp_path / "kept", mnist_path, initial_model=str(other)))
+    assert list((tmp_path / "kept").iterdir()) == []  # the folder that was there stays, run_0/ is gone
