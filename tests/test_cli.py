@@ -122,3 +122,23 @@ def test_early_errors_create_no_folders(tmp_path, mnist_path):
     with pytest.raises(SystemExit, match="other shapes"):
         run_mnist.main(_args(tmp_path / "kept", mnist_path, initial_model=str(other)))
     assert list((tmp_path / "kept").iterdir()) == []  # the folder that was there stays, run_0/ is gone
+
+
+def test_evaluate_hint_gives_every_flag_the_model_needs(tmp_path, mnist_path):
+    """`python evaluate.py run_mnist <a translated model>`: the hinted command runs as printed."""
+    results = tmp_path / "translated"
+    run_translated_mnist.main(_args(results, mnist_path, glimpses=3))
+    model = results / "run_0" / "model.h5"
+    out = ["--data", mnist_path, "--out", str(tmp_path / "out"), "--images", "1", "--samples", "1"]
+    with pytest.raises(SystemExit) as exit_info:
+        evaluate.main(["run_mnist", str(model), *out])
+    flags = re.search(r"this one with `([^`]*)`", str(exit_info.value.code)).group(1)
+    assert "--dataset translated_mnist" in flags and "--image-size 60" in flags
+    reports = evaluate.main(["run_mnist", str(model), *shlex.split(flags), *out])
+    doc = json.loads((results / "run_0" / "results.json").read_text())
+    assert reports["deterministic"]["error"] == pytest.approx(doc["test_error"])
+    # a model file alone: the data set guessed from its canvas
+    alone = tmp_path / "alone.h5"
+    alone.write_bytes(model.read_bytes())
+    with pytest.raises(SystemExit, match=r"--dataset translated_mnist.*no results.json beside it"):
+        evaluate.main(["run_mnist", str(alone), *out])
