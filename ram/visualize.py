@@ -1,4 +1,5 @@
 """Pictures of what the model looks at, and accuracy plots. Headless: OpenCV and matplotlib's Agg."""
+import math
 import os
 
 import cv2
@@ -10,6 +11,7 @@ from .saving import atomic_write
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import matplotlib.ticker  # noqa: E402
 
 IMAGE_PIXELS = 420   # side of the rendered input image (a whole multiple of the image side, at most this)
 GLIMPSE_PIXELS = 160  # side of a rendered glimpse
@@ -162,8 +164,22 @@ def render_examples(model, images, labels, out_dir, seed=None):
 
 
 def plot_accuracy(runs, path):
+    """Writes `accuracy_figure(runs)` to `path` (PNG)."""
+    fig = accuracy_figure(runs)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as render_examples does for its folder
+    atomic_write(path, lambda temp: fig.savefig(temp))
+    plt.close(fig)
+
+
+MARKED_EPOCHS = 30  # curves of at most this many epochs mark every point (one epoch is a point, not a line)
+SHOWN_EPOCHS = 20   # runs of at most this many epochs show every point; longer ones zoom in near the top
+
+
+def accuracy_figure(runs):
     """Train, validation and test accuracy over epochs of finished runs (`results.run_results`' list
-    of (folder, results.json)); the mean and a one-std band when there are several runs."""
+    of (folder, results.json)); the mean and a one-std band when there are several runs. The y axis
+    shows every test point, and every point of a short run; a long run's is zoomed in to 10 points
+    below its best validation accuracy."""
     if not runs:
         raise ValueError("no finished run to plot")
     results_dir = os.path.dirname(runs[0][0])
@@ -171,26 +187,31 @@ def plot_accuracy(runs, path):
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     series = [("accuracy", "train (sampled glimpses)", "tab:blue"), ("val_accuracy", "validation", "tab:orange"),
               ("test_accuracy", "test", "tab:green")]
+    last = max(h["epoch"] for run in runs for h in run)
+    shown = []  # accuracies (%) the y axis must hold
     for key, name, colour in series:
         epochs, mean, std = _mean_over_runs(runs, key)
         if not len(epochs):
             continue
-        marker = "o" if key == "test_accuracy" else None
-        ax.plot(epochs, 100 * mean, label=name, color=colour, marker=marker, markersize=3)
+        marker = "o" if key == "test_accuracy" or last <= MARKED_EPOCHS else None
+        ax.plot(epochs, 100 * mean, label=name, color=colour, marker=marker, markersize=4)
         if len(runs) > 1:
             ax.fill_between(epochs, 100 * (mean - std), 100 * (mean + std), color=colour, alpha=0.2)
+        if key == "test_accuracy" or last <= SHOWN_EPOCHS:
+            shown.extend(100 * mean)
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy (%)")
     best = max(100 * h.get("val_accuracy", 0) for run in runs for h in run)
-    ax.set_ylim(max(0, min(90, best - 10)), 100)
+    bottom = min([max(0, min(90, best - 10))] + [value - 2 for value in shown])
+    ax.set_ylim(max(0, 5 * math.floor(bottom / 5)), 100.5)
+    ax.set_xlim(0.5, last + 0.5)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, min_n_ticks=1))
     ax.set_title(f"{os.path.basename(os.path.normpath(results_dir))}: {len(runs)} run(s)"
                  + (", mean +- 1 std" if len(runs) > 1 else ""))
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")  # short runs' curves may lie anywhere
     fig.tight_layout()
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as render_examples does for its folder
-    atomic_write(path, lambda temp: fig.savefig(temp))
-    plt.close(fig)
+    return fig
 
 
 def _mean_over_runs(runs, key):

@@ -1,0 +1,48 @@
+"""Pictures without a model: the accuracy plot of short and long runs."""
+import pytest
+
+from ram.visualize import accuracy_figure
+
+
+def _runs(epochs, val, test_every=1, count=1):
+    """`count` finished runs of `epochs` epochs, validation accuracy from `val[0]` to `val[1]`."""
+    runs = []
+    for r in range(count):
+        history = []
+        for e in range(1, epochs + 1):
+            acc = val[0] + (val[1] - val[0]) * (e - 1) / max(1, epochs - 1) + 0.01 * r
+            h = {"epoch": e, "accuracy": 0.8 * acc, "val_accuracy": acc}
+            if e % test_every == 0 or e == epochs:
+                h["test_accuracy"] = acc - 0.01
+            history.append(h)
+        runs.append((f"/results/run_{r}", {"history": history}))
+    return runs
+
+
+def _plotted(fig):
+    ax = fig.axes[0]
+    return ax, {line.get_label(): line for line in ax.get_lines()}
+
+
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_short_runs_show_every_point_with_markers(epochs):
+    ax, lines = _plotted(accuracy_figure(_runs(epochs, (0.1, 0.3))))
+    assert set(lines) == {"train (sampled glimpses)", "validation", "test"}
+    low, high = ax.get_ylim()
+    left, right = ax.get_xlim()
+    for line in lines.values():
+        assert line.get_marker() not in (None, "None", "", " "), line.get_label()
+        y, x = line.get_ydata(), line.get_xdata()
+        assert low < min(y) and max(y) < high, (line.get_label(), low, high)
+        assert left < min(x) and max(x) < right
+    assert right - left <= epochs + 1  # not 0.96 .. 1.04 around a single epoch, nor far wider
+    ticks = [t for t in ax.get_xticks() if left <= t <= right]
+    assert ticks and all(t == int(t) for t in ticks), ticks  # whole epochs
+
+
+def test_a_long_run_zooms_in_near_the_top_and_keeps_its_test_points():
+    ax, lines = _plotted(accuracy_figure(_runs(150, (0.6, 0.99), test_every=10, count=2)))
+    low, high = ax.get_ylim()
+    assert low >= 50 and high > 99  # early epochs' train accuracy may leave the axis
+    assert min(lines["test"].get_ydata()) > low
+    assert lines["validation"].get_marker() in (None, "None")  # 150 points: a line
