@@ -43,20 +43,25 @@ def _step_colour(t, steps):
     return (int(255 * (1 - f)), int(200 * (1 - abs(2 * f - 1))), int(255 * f))
 
 
-def _label(canvas, text, centre, colour, scale=0.55):
-    """`text` centred on `centre` in a filled dark disc ringed in `colour`, so it stays readable."""
+def _number(canvas, text, corner, colour, placed, scale=0.5):
+    """`text` small and outlined in dark grey, its bottom-left just above `corner` (a box's top-left
+    corner, inside the picture), moved right past the rectangles in `placed` (and added to them)."""
     (w, h), _ = cv2.getTextSize(text, FONT, scale, 1)
-    radius = max(w, h) // 2 + 5
-    cv2.circle(canvas, centre, radius, (20, 20, 20), -1, cv2.LINE_AA)
-    cv2.circle(canvas, centre, radius, colour, 2, cv2.LINE_AA)
-    cv2.putText(canvas, text, (centre[0] - w // 2, centre[1] + h // 2), FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
-    return radius
+    x = min(max(corner[0], 2), canvas.shape[1] - w - 2)
+    y = max(corner[1] - 4, h + 3)
+    while any(abs(x - px) < w + 4 and abs(y - py) < h + 4 for px, py in placed):
+        x += w + 4
+    placed.append((x, y))
+    light = tuple(int(c + 0.4 * (255 - c)) for c in colour)  # readable on black too
+    cv2.putText(canvas, text, (x, y), FONT, scale, (20, 20, 20), 4, cv2.LINE_AA)
+    cv2.putText(canvas, text, (x, y), FONT, scale, light, 1, cv2.LINE_AA)
 
 
 def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
-    """The input image (BGR, upscaled) with glimpses 0..upto: zoom boxes (the finest bold, coarser ones
-    faint), the path between the glimpse centres, and step numbers drawn last so that none is hidden;
-    numbers of glimpses at the same spot are set side by side.
+    """The input image (BGR, upscaled) with glimpses 0..upto: the finest zoom's box (what the network
+    sees sharpest; every zoom is in the contact sheet's columns), the path between the glimpse
+    centres, and small outlined step numbers above each box's top-left corner, off the digit, drawn
+    last so that none is hidden; numbers at the same spot are set side by side.
 
     starts (T, zooms, 2) top-left pixel (x, y) of every zoom; sizes (zooms,) in pixels;
     centres (T, 2) glimpse centres (x, y) in image pixels.
@@ -65,28 +70,17 @@ def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
     scale = canvas.shape[0] / image.shape[0]
     steps = len(starts)
     points = [(int(round(x * scale)), int(round(y * scale))) for x, y in centres]
-
-    def box(picture, t, k, thickness):  # zoom k's box of glimpse t, in the upscaled picture
-        (x0, y0), size = starts[t][k], sizes[k]
-        cv2.rectangle(picture, (int(x0 * scale), int(y0 * scale)),
-                      (int((x0 + size) * scale) - 1, int((y0 + size) * scale) - 1), _step_colour(t, steps), thickness)
-
-    faint = canvas.copy()
-    for t in range(upto + 1):  # coarser zooms: thin boxes, blended in at 45%
-        for k in range(1, len(sizes)):
-            box(faint, t, k, 1)
-    canvas = cv2.addWeighted(faint, 0.45, canvas, 0.55, 0)
+    corners = [(int(starts[t][0][0] * scale), int(starts[t][0][1] * scale)) for t in range(steps)]
+    side = int(sizes[0] * scale)
     for t in range(1, upto + 1):
         cv2.line(canvas, points[t - 1], points[t], _step_colour(t, steps), 2, cv2.LINE_AA)
-    for t in range(upto + 1):  # the finest zoom: what the network sees sharpest
-        box(canvas, t, 0, 3)
+    for t in range(upto + 1):
+        (x0, y0), colour = corners[t], _step_colour(t, steps)
+        cv2.rectangle(canvas, (x0, y0), (x0 + side - 1, y0 + side - 1), colour, 2)
+        cv2.circle(canvas, points[t], 3, colour, -1, cv2.LINE_AA)
     placed = []
     for t in range(upto + 1):
-        x, y = points[t]
-        while any(abs(x - px) < 22 and abs(y - py) < 22 for px, py in placed):  # same spot: set it beside
-            x += 24
-        placed.append((x, y))
-        _label(canvas, str(t + 1), (x, y), _step_colour(t, steps))
+        _number(canvas, str(t + 1), corners[t], _step_colour(t, steps), placed)
     if label is not None:
         text = f"label {label}, predicted {prediction}"
         cv2.rectangle(canvas, (0, canvas.shape[0] - 26), (canvas.shape[1], canvas.shape[0]), (20, 20, 20), -1)

@@ -1,7 +1,8 @@
-"""Pictures without a model: the accuracy plot of short and long runs."""
+"""Pictures without a model: the accuracy plot of short and long runs, the path drawing."""
+import numpy as np
 import pytest
 
-from ram.visualize import accuracy_figure
+from ram.visualize import IMAGE_PIXELS, accuracy_figure, draw_path
 
 
 def _runs(epochs, val, test_every=1, count=1):
@@ -46,3 +47,21 @@ def test_a_long_run_zooms_in_near_the_top_and_keeps_its_test_points():
     assert low >= 50 and high > 99  # early epochs' train accuracy may leave the axis
     assert min(lines["test"].get_ydata()) > low
     assert lines["validation"].get_marker() in (None, "None")  # 150 points: a line
+
+
+def test_the_path_draws_the_finest_box_only_and_keeps_numbers_off_the_glimpsed_spot():
+    """60x60 canvas, one glimpse of three zooms (8, 16, 32 px) centred on a bright square."""
+    image = np.zeros((60, 60), np.float32)
+    image[26:34, 26:34] = 1.0
+    starts = np.array([[[26, 26], [22, 22], [14, 14]]])
+    canvas = draw_path(image, starts, [8, 16, 32], np.array([[30, 30]]), 0)
+    scale = IMAGE_PIXELS // 60
+    inside = canvas[26 * scale + 4:34 * scale - 4, 26 * scale + 4:34 * scale - 4]
+    centre = np.zeros(inside.shape[:2], bool)  # the centre dot (radius 3) may cover it
+    c = inside.shape[0] // 2
+    centre[c - 5:c + 5, c - 5:c + 5] = True
+    assert np.all(inside[~centre] == 255)  # the square stays white: no number or box on it
+    for side, start in ((16, 22), (32, 14)):  # the coarser boxes' left edges stay black
+        column = canvas[(start + 2) * scale:(start + side - 2) * scale, start * scale]
+        assert np.all(column == 0), side
+    assert np.any(canvas[26 * scale - 20:26 * scale, 26 * scale:34 * scale] != 0)  # the number above the box
