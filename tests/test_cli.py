@@ -142,3 +142,27 @@ def test_evaluate_hint_gives_every_flag_the_model_needs(tmp_path, mnist_path):
     alone.write_bytes(model.read_bytes())
     with pytest.raises(SystemExit, match=r"--dataset translated_mnist.*no results.json beside it"):
         evaluate.main(["run_mnist", str(alone), *out])
+
+
+def test_evaluate_help_opens_with_its_own_arguments(capsys):
+    with pytest.raises(SystemExit):
+        evaluate.parse_args(["--help"])
+    assert re.match(r"usage: \S+ config \[model\] \[--images N\]", capsys.readouterr().out)  # not 60 config flags
+
+
+def test_data_file_errors_say_what_is_wrong(tmp_path, monkeypatch):
+    with pytest.raises(DataError, match=r"README.md is not an MNIST .npz file") as error:
+        load_mnist(os.path.join(ROOT, "README.md"))
+    assert "allow_pickle" not in str(error.value)
+    monkeypatch.setenv("RAM_MNIST", str(tmp_path / "nope.npz"))
+    with pytest.raises(DataError, match=r"not found: \S*nope.npz \(from RAM_MNIST\)"):
+        load_mnist()
+
+
+@pytest.mark.slow
+def test_probe_help_prints_no_tensorflow_log_lines():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "docs", "probes", "error_distance.py"), "--help"],
+                         cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.startswith("usage: error_distance.py config model")
+    assert out.stderr == "", out.stderr
