@@ -59,18 +59,20 @@ def best_model(results_dir):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False,
+                                     usage="%(prog)s config [model] [--images N] [--samples N] [--seed N] "
+                                           "[--eval-seed N] [--data PATH] [--out DIR] [--field-name VALUE ...]")
     parser.add_argument("config", help="config script: module name (run_mnist) or path (my_config.py)")
     parser.add_argument("model", nargs="?", help=".h5 or .keras model or .json weights; default: best run of the config")
-    parser.add_argument("--images", type=int, default=10, help="test images to render (default 10)")
-    parser.add_argument("--samples", type=int, help="sampled paths for Monte Carlo (default: the config's mc_samples)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--images", type=int, metavar="N", default=10, help="test images to render (default 10)")
+    parser.add_argument("--samples", type=int, metavar="N", help="sampled paths for Monte Carlo (default: the config's mc_samples)")
+    parser.add_argument("--seed", type=int, metavar="N", default=0,
                         help="seed of random first glimpses and sampled paths (default 0, as training's final test)")
-    parser.add_argument("--eval-seed", type=int,
+    parser.add_argument("--eval-seed", type=int, metavar="N",
                         help="draw the test canvases (translations, clutter) from this seed instead of the "
                              "config's eval_seed: a recount on freshly drawn canvases of the same test digits")
-    parser.add_argument("--data", help="local mnist.npz (Keras layout)")
-    parser.add_argument("--out", help="folder for Images/ and the accuracy plot (default: the model's results "
+    parser.add_argument("--data", metavar="PATH", help="local mnist.npz (Keras layout)")
+    parser.add_argument("--out", metavar="DIR", help="folder for Images/ and the accuracy plot (default: the model's results "
                                       "folder, the one holding its run_<i>/)")
     add_field_flags(parser, {}, skip=("seed", "eval_seed", "data_path"),
                     title="config fields a model was trained with on the command line, as in "

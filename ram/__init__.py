@@ -18,7 +18,7 @@ import tempfile
 # TensorFlow's C++ INFO and WARNING lines off; set TF_CPP_MIN_LOG_LEVEL=0 before `import ram` to see them
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from .config import DEFAULTS, Config, ConfigError, make_config  # noqa: E402  (pure Python)
+from .config import DEFAULTS, Config, ConfigError, make_config  # noqa: E402,F401  (pure Python)
 
 _MODULE_OF = {"DataError": "data", "MnistData": "data", "load_mnist": "data",
               "GlimpseNetwork": "glimpse", "GlimpseSensor": "glimpse",

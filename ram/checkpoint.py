@@ -47,16 +47,27 @@ def save(run_dir, model, early_stopping, state):
     atomic_write(path(run_dir), write)
 
 
-def load(run_dir, model, config):
-    """Restores model and optimizer variables; returns (state, early-stopping state)."""
-    file = path(run_dir)
+def _read(file, names=None):
+    """The arrays `names` (default: all) of a checkpoint file, and its meta dict."""
     try:
         with np.load(file, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
+            arrays = {k: f[k] for k in (f.files if names is None else names)}
         meta = json.loads(arrays.pop("meta").tobytes())
     except Exception as error:  # truncated or foreign file: say which and how to proceed
         raise ModelFileError(f"checkpoint {file} is unreadable ({type(error).__name__}: {error}); "
                              f"delete it or pass --fresh to start the run over.") from None
+    return arrays, meta
+
+
+def config_changes(run_dir, config):
+    """Fields where `config` differs from the config of run_dir's checkpoint in a way a resume refuses."""
+    return changed_fields(_read(path(run_dir), ["meta"])[1]["state"]["config"], config, IGNORED_FIELDS)
+
+
+def load(run_dir, model, config):
+    """Restores model and optimizer variables; returns (state, early-stopping state)."""
+    file = path(run_dir)
+    arrays, meta = _read(file)
     saved = meta["state"]["config"]
     diffs = changed_fields(saved, config, IGNORED_FIELDS)
     if diffs:

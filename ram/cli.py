@@ -5,6 +5,7 @@ imported after it.
 """
 import argparse
 import ast
+import os
 import sys
 
 from .config import DEFAULTS, FIELDS, ConfigError, closest_field, make_config
@@ -22,7 +23,9 @@ def parse_args(argv, config=None, description=None):
     start = parser.add_mutually_exclusive_group()
     start.add_argument("--fresh", action="store_true", help="start unfinished runs over instead of resuming")
     start.add_argument("--resume", action="store_true", help="continue unfinished runs from their checkpoints (the default)")
-    parser.add_argument("--overwrite", action="store_true", help="retrain runs that already finished")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="retrain runs that already finished, each in run_<i>.overwrite/ beside it, which "
+                             "replaces it when done")
     parser.add_argument("--only-run", type=int, metavar="I",
                         help="train only run_<I> (seed + I) of the config's `runs`: start one process per I to "
                              "train the runs side by side (each rewrites the summary of the finished ones)")
@@ -78,9 +81,30 @@ def _parse_value(text):
         return text
 
 
+INTERRUPTED = 130  # exit status after Ctrl-C, as shells report a process that SIGINT ended
+
+
+def leave(status, message, now):
+    """Prints `message` to stderr and exits with `status`. `now` (the process's own command line):
+    with os._exit, skipping interpreter shutdown, where a tf.data iterator's destructor can wait a
+    minute on its threads. Safe then: every file is written atomically, and a write in progress has
+    finished or been undone before the exception reaches here."""
+    if not now:  # a caller in this process (a test) gets the message in the SystemExit of an error
+        if status == 1:
+            sys.exit(message)
+        print(message, file=sys.stderr)
+        raise SystemExit(status)
+    print(message, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 def main(config_overrides, argv=None, description=None):
     """Validates the config script's values with the command-line overrides, then trains every run
-    (or the one of --only-run)."""
+    (or the one of --only-run). Called with `argv` None (as a program), a stop after TensorFlow has
+    started leaves the process at once (`leave`)."""
+    now = argv is None
     try:
         args, cli, problems = parse_args(argv, config_overrides, description)
         runs = {"runs": DEFAULTS["runs"], **config_overrides, **cli}["runs"]
@@ -93,8 +117,8 @@ def main(config_overrides, argv=None, description=None):
         try:
             return training.train_all(config, fresh=args.fresh, overwrite=args.overwrite, only_run=args.only_run)
         except (DataError, ModelFileError, training.TrainingError) as error:
-            sys.exit(f"error: {error}")
+            leave(1, f"error: {error}", now)
     except ConfigError as error:
         sys.exit(f"error: {error}")
     except KeyboardInterrupt:
-        sys.exit("interrupted: every finished epoch is checkpointed; run the same command to resume.")
+        leave(INTERRUPTED, "interrupted: every finished epoch is checkpointed; run the same command to resume.", now)

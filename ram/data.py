@@ -31,6 +31,7 @@ def load_mnist(path=None):
     Order of sources: `path`, then the environment variable RAM_MNIST, then
     `keras.datasets.mnist.load_data()` (downloads once, then cached).
     """
+    source = "" if path else f" (from {MNIST_ENV})"
     path = data_file_path(path)
     if not path:
         import keras
@@ -43,8 +44,12 @@ def load_mnist(path=None):
                 f"the config field `data_path`, or the environment variable {MNIST_ENV}=PATH.") from None
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise DataError(f"MNIST file not found: {path}. Pass an existing mnist.npz with `--data PATH`, "
+        raise DataError(f"MNIST file not found: {path}{source}. Pass an existing mnist.npz with `--data PATH`, "
                         f"`data_path` in the config, or {MNIST_ENV}=PATH.")
+    with open(path, "rb") as f:
+        if f.read(2) != b"PK":  # no zip archive (np.load would take it for a pickle and advise allow_pickle)
+            raise DataError(f"{path}{source} is not an MNIST .npz file (no .npz archive at all); pass mnist.npz "
+                            f"in the Keras layout with `--data PATH`, `data_path` or {MNIST_ENV}=PATH.")
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {name: f[name] for name in _SHAPES if name in f.files}

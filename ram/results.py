@@ -11,7 +11,6 @@ import re
 import socket
 import statistics
 import subprocess
-import sys
 
 LOCK_NAME = "training.lock"  # in run_<i>/ while a process trains that run
 
@@ -26,6 +25,15 @@ def read_json(path):
             return json.load(f)
     except json.JSONDecodeError as error:
         raise ModelFileError(f"{path} is not valid JSON ({error}); it may be truncated.") from None
+
+
+def read_results(path):
+    """A run's results.json; a damaged one is named with the way to recover."""
+    try:
+        return read_json(path)
+    except ModelFileError as error:
+        raise ModelFileError(f"{error} Delete it and run the training command again: the run resumes from its "
+                             f"checkpoint.npz if one is left, else it is trained anew.") from None
 
 
 def run_index(name):
@@ -44,7 +52,7 @@ def run_results(results_dir):
     for name in sorted(names, key=run_index):
         path = os.path.join(results_dir, name, "results.json")
         if os.path.exists(path):
-            doc = read_json(path)
+            doc = read_results(path)
             if doc.get("finished"):
                 runs.append((os.path.join(results_dir, name), doc))
     return runs

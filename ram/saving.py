@@ -90,18 +90,39 @@ def read_weights_json(path):
     return data["settings"], arrays
 
 
+# Fields of the data a model was tested on: a hint to evaluate it gives them as trained, with the architecture.
+DATA_FIELDS = ("dataset", "distractors", "distractor_size", "train_shift", "eval_seed")
+
+
 def check_settings(settings, expected, path):
-    """Raises ModelFileError naming every architecture field where the file differs from `expected`."""
+    """Raises ModelFileError naming every architecture field where the file differs from `expected`,
+    with every flag that evaluates it as trained (`trained_flags`)."""
     if expected is None:
         return
     settings = saved_config(settings)
     differing = [key for key in ARCHITECTURE_FIELDS if settings[key] != expected[key]]
     if differing:
         diffs = [f"{key}: file has {settings[key]!r}, config has {expected[key]!r}" for key in differing]
-        flags = " ".join(f"--{key.replace('_', '-')} {settings[key]}" for key in differing)
+        flags, source = trained_flags(settings, expected, path)
         raise ModelFileError(f"{path} was trained with another config:\n  " + "\n  ".join(diffs) +
                              f"\nEvaluate it with the config it was trained with (its script, or this one with "
-                             f"`{flags}`), or train this config first.")
+                             f"`{flags}`{source}), or train this config first.")
+
+
+def trained_flags(settings, expected, path):
+    """Command-line flags that turn the config `expected` into the one the model file at `path` was
+    trained with: its architecture (`settings`) and data, the data read from the results.json beside
+    the file, else guessed from the image size. Returns (flags, a note on where the data came from)."""
+    results = os.path.join(os.path.dirname(os.path.abspath(path)), "results.json")
+    trained, source = {**expected, **settings}, ""
+    try:
+        trained.update({k: v for k, v in saved_config(read_json(results)["config"]).items() if k in DATA_FIELDS})
+    except (OSError, ModelFileError, KeyError, TypeError):
+        if trained["image_size"] != 28 and expected["dataset"] == "mnist":
+            trained["dataset"], trained["train_shift"] = "translated_mnist", 0
+            source = "; no results.json beside it: for cluttered canvases use --dataset cluttered_mnist --distractors N"
+    changed = [k for k in ARCHITECTURE_FIELDS + DATA_FIELDS if trained[k] != expected[k]]
+    return " ".join(f"--{k.replace('_', '-')} {trained[k]}" for k in changed), source
 
 
 def _read_h5_settings(path):

@@ -6,6 +6,7 @@ checkpoint.npz (everything needed to resume after a kill, rewritten atomically e
 import contextlib
 import math
 import os
+import shutil
 import signal
 import time
 
@@ -14,12 +15,12 @@ import numpy as np
 import tensorflow as tf
 
 from . import checkpoint
-from .config import CLASSES, OUTPUT_FIELDS, changed_fields, saved_config
+from .config import OUTPUT_FIELDS, changed_fields, saved_config
 from .data import MnistData, data_file_path
 from .evaluation import EVAL_SEED, error_report, predict
 from .model import RecurrentAttentionModel
-from .results import percent, provenance, run_lock, run_results, summarize
-from .saving import ModelFileError, load_initial_weights, read_json, save_model, save_weights_json, write_json
+from .results import percent, provenance, read_results, run_lock, run_results, summarize
+from .saving import ModelFileError, load_initial_weights, save_model, save_weights_json, write_json
 
 
 class TrainingError(RuntimeError):
@@ -109,20 +110,33 @@ def averaged_weights(model):
 
 
 class Interrupt:
-    """Turns the first SIGINT / SIGTERM into a request to stop after the current step."""
+    """SIGINT / SIGTERM stop training at once (KeyboardInterrupt: the unfinished epoch is left out and
+    redone on resume), except while an epoch's checkpoint is written (`writing`): then right after it."""
 
     def __init__(self):
-        self.requested = False
+        self.requested = self.busy = False
 
     def __enter__(self):
         self.previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
         return self
 
     def _handle(self, signum, frame):
-        if self.requested:  # second Ctrl-C: stop now; files are written atomically anyway
+        if self.busy and not self.requested:  # a second Ctrl-C stops even this; files are written atomically
+            self.requested = True
+            print("\nStopping once this epoch's checkpoint is written...", flush=True)
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def writing(self):
+        """The block runs to its end whatever signal comes (but a second one); a stop comes after it."""
+        self.busy = True
+        try:
+            yield
+        finally:
+            self.busy = False
+        if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
-        print("\nStopping after this step (Ctrl-C again to abort at once)...", flush=True)
 
     def __exit__(self, *exc):
         for s, handler in self.previous.items():
@@ -131,8 +145,8 @@ class Interrupt:
 
 class EpochRecorder(keras.callbacks.Callback):
     """Adds learning rate, images/s and (every `test_every` epochs) test accuracy to the epoch logs,
-    prints one line per epoch (`verbose=2`), stops on a non-finite loss or an interrupt request,
-    and checkpoints each finished epoch."""
+    prints one line per epoch (`verbose=2`), stops on a non-finite loss, and checkpoints each finished
+    epoch."""
 
     def __init__(self, config, data, run_dir, state, early_stopping, interrupt, start_time):
         super().__init__()
@@ -159,8 +173,6 @@ class EpochRecorder(keras.callbacks.Callback):
             steps = f"step {batch + 1}" if first == batch + 1 else f"steps {first}-{batch + 1}"
             raise TrainingError(f"loss became {loss} at epoch {self.epoch + 1}, {steps}; "
                                 f"stopped. The checkpoint of epoch {self.epoch} is kept.")
-        if self.interrupt.requested:  # leave the epoch unfinished: no validation, no record; resume redoes it
-            raise KeyboardInterrupt
 
     def on_test_begin(self, logs=None):
         self.validation_start = time.perf_counter()
@@ -186,10 +198,12 @@ class EpochRecorder(keras.callbacks.Callback):
             logs["test_accuracy"] = test_accuracy(self.model, self.data)
         self.state["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
         self.state["wall_seconds"] = time.perf_counter() - self.start_time
-        checkpoint.save(self.run_dir, self.model, self.early_stopping, self.state)
-        write_json(os.path.join(self.run_dir, "results.json"), results_document(self.config, self.state, finished=False))
-        if self.config.verbose == 2:
-            print(epoch_line(epoch + 1, self.config.epochs, logs), flush=True)
+        with self.interrupt.writing():
+            checkpoint.save(self.run_dir, self.model, self.early_stopping, self.state)
+            write_json(os.path.join(self.run_dir, "results.json"),
+                       results_document(self.config, self.state, finished=False))
+            if self.config.verbose == 2:
+                print(epoch_line(epoch + 1, self.config.epochs, logs), flush=True)
 
 
 LOG_LEGEND = ("train = sampled glimpse paths: acc, the hybrid loss's parts (ce cross entropy, rl REINFORCE, "
@@ -271,23 +285,85 @@ def results_document(config, state, finished, test=None):
     return doc
 
 
+REPLACEMENT = ".overwrite"  # run_<i>.overwrite/: a finished run retrained (--overwrite) beside it
+REPLACED = ".replaced"      # run_<i>.replaced/: the old run while the new one takes its place
+
+
 def train_run(config, run_dir, data, fresh=False, overwrite=False):
-    """Trains one run into `run_dir`, resuming from its checkpoint; returns its results document."""
-    os.makedirs(run_dir, exist_ok=True)
+    """Trains one run into `run_dir`, resuming from its checkpoint; returns its results document. A
+    finished run is retrained (`overwrite`) in run_<i>.overwrite/, which takes its place only when
+    finished: until then the finished run stays whole, and an interrupted retraining resumes there."""
+    replacement = run_dir + REPLACEMENT
+    _finish_replacement(run_dir)
     results_path = os.path.join(run_dir, "results.json")
-    if os.path.exists(results_path) and not overwrite:
-        saved = read_json(results_path)
-        if saved.get("finished"):
-            diffs = run_changes(saved, config)
-            if diffs:
-                saved_config = saved_config(saved["config"])
-                fields = ", ".join(f"{k} {saved_config[k]!r} there, {config[k]!r} here" for k in diffs)
-                raise ModelFileError(f"{run_dir} holds a finished run of another config ({fields}); set another "
-                                     f"results_dir (--results-dir DIR), or pass --overwrite to replace it.")
-            print(f"{run_dir}: already finished (test accuracy {saved['test_accuracy']:.4f}); skipped.")
-            return saved
-    with run_lock(run_dir):  # a second process on this run stops here
-        return _train(config, run_dir, data, start_over=overwrite or fresh)
+    saved = read_results(results_path) if os.path.exists(results_path) else {}
+    if not saved.get("finished"):
+        return _train_in(config, run_dir, data, start_over=fresh)
+    pending = not fresh and checkpoint.exists(replacement) and not checkpoint.config_changes(replacement, config)
+    if overwrite or pending:
+        if pending:
+            print(f"{run_dir}: resuming its interrupted --overwrite in {replacement}/; the finished run stays "
+                  f"as it is until the new one replaces it (delete {replacement}/ to keep it).")
+        else:
+            shutil.rmtree(replacement, ignore_errors=True)
+            print(f"{run_dir}: retraining the finished run in {replacement}/, which replaces it when done; "
+                  f"until then {run_dir} stays as it is.")
+        doc = _train_in(config, replacement, data, start_over=not pending)
+        _swap_in(replacement, run_dir)
+        return doc
+    diffs = run_changes(saved, config)
+    if diffs:
+        trained = saved_config(saved["config"])
+        fields = ", ".join(f"{k} {trained[k]!r} there, {config[k]!r} here" for k in diffs)
+        raise ModelFileError(f"{run_dir} holds a finished run of another config ({fields}); set another "
+                             f"results_dir (--results-dir DIR), or pass --overwrite to replace it.")
+    print(f"{run_dir}: already finished (test error {100 * saved['test_error']:.2f}%); skipped."
+          + (f" {replacement}/ holds an interrupted --overwrite: run its config to resume it, or delete "
+             f"the folder." if checkpoint.exists(replacement) else ""))
+    return saved
+
+
+def _train_in(config, run_dir, data, start_over):
+    """_train in `run_dir` while holding its lock. Folders this creates are removed again if it
+    fails before writing into them (a bad initial_model, a Ctrl-C while the model builds)."""
+    created, folder = [], os.path.abspath(run_dir)
+    while not os.path.isdir(folder):
+        created.append(folder)
+        folder = os.path.dirname(folder)
+    os.makedirs(run_dir, exist_ok=True)
+    try:
+        with run_lock(run_dir):  # a second process on this run stops here
+            return _train(config, run_dir, data, start_over=start_over)
+    except BaseException:
+        for folder in created:  # deepest first
+            try:
+                os.rmdir(folder)
+            except OSError:  # not empty: the run had started
+                break
+        raise
+
+
+def _swap_in(replacement, run_dir):
+    """Puts the finished run of `replacement` in place of `run_dir` by two renames (the old run parked
+    in run_<i>.replaced/, then deleted); `_finish_replacement` completes a swap a kill cut short."""
+    old = run_dir + REPLACED
+    if os.path.isdir(run_dir):
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(run_dir, old)
+    os.rename(replacement, run_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    print(f"{run_dir}: replaced by the retrained run.")
+
+
+def _finish_replacement(run_dir):
+    """Completes what a process killed while swapping in a retrained run left: a finished
+    run_<i>.overwrite/ is put in place, a parked run_<i>.replaced/ deleted."""
+    replacement, old = run_dir + REPLACEMENT, run_dir + REPLACED
+    results_path = os.path.join(replacement, "results.json")
+    if os.path.exists(results_path) and read_results(results_path).get("finished"):
+        _swap_in(replacement, run_dir)
+    elif os.path.isdir(old) and os.path.isdir(run_dir):
+        shutil.rmtree(old)
 
 
 def _train(config, run_dir, data, start_over):
@@ -317,14 +393,18 @@ def _train(config, run_dir, data, start_over):
         recorder = EpochRecorder(config, data, run_dir, state, early_stopping, interrupt, start)
         if first_epoch < config.epochs and not _stopped_early(state["history"], patience):
             # EarlyStopping sees each epoch before the recorder checkpoints its state.
-            model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
-                      steps_per_epoch=data.steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
-                      callbacks=[early_stopping, recorder, *tensorboard_callbacks(config, run_dir, data)],
-                      verbose=1 if config.verbose == 1 else 0, shuffle=False)
+            callbacks = [early_stopping, recorder, *tensorboard_callbacks(config, run_dir, data)]
+            try:
+                model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
+                          steps_per_epoch=data.steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
+                          callbacks=callbacks, verbose=1 if config.verbose == 1 else 0, shuffle=False)
+            except (KeyboardInterrupt, TrainingError):  # the process may leave without shutdown (cli.leave)
+                for callback in callbacks:
+                    if isinstance(callback, keras.callbacks.TensorBoard):
+                        callback.on_train_end()  # closes its writers, writing out the epochs so far
+                raise
         elif config.restore_best_weights and early_stopping.restored and early_stopping.restored[3] is not None:
             model.set_weights(early_stopping.restored[3])  # training had ended; restore the best epoch
-        if interrupt.requested:
-            raise KeyboardInterrupt
     if not config.restore_best_weights:  # ema_momentum: keep the averaged weights (fit put them in, a resume may not)
         model.optimizer.finalize_variable_values(model.trainable_variables)
     best = max(state["history"], key=lambda h: h.get("val_accuracy", -1))
@@ -346,7 +426,8 @@ def _train(config, run_dir, data, start_over):
     doc = results_document(config, state, finished=True, test=test)
     write_json(results_path, doc)
     checkpoint.remove(run_dir)
-    print(f"{run_dir}: done, {len(state['history'])} epochs in {state['wall_seconds'] / 60:.1f} min "
+    epochs = len(state["history"])
+    print(f"{run_dir}: done, {epochs} epoch{'s' * (epochs != 1)} in {state['wall_seconds'] / 60:.1f} min "
           f"(with compilation and the final test); model.h5, weights.json, results.json written.")
     return doc
 
@@ -384,8 +465,10 @@ def train_all(config, fresh=False, overwrite=False, only_run=None):
         train_run(run_config, os.path.join(config.results_dir, f"run_{run}"), data, fresh=fresh, overwrite=overwrite)
     summary = summarize(finished_runs(config.results_dir, config))
     write_json(os.path.join(config.results_dir, "summary.json"), summary)
-    print(f"{summary['runs']} finished run(s) in {config.results_dir}, mean +- std over runs: test error "
-          f"{percent(summary, 'test_error')}% (deterministic policy), "
+    several = summary["runs"] > 1  # a spread over one run says nothing
+    print(f"{summary['runs']} finished run{'s' * several} in {config.results_dir}"
+          + (", mean +- std over runs" if several else "") + f": test error {percent(summary, 'test_error')}% "
+          f"(deterministic policy), "
           f"{100 * summary['test_error_sampled_mean']:.2f}% (one sampled path), "
           f"{100 * summary['test_error_mc_mean']:.2f}% (Monte Carlo, {config.mc_samples} paths)")
     return summary

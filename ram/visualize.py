@@ -1,4 +1,5 @@
 """Pictures of what the model looks at, and accuracy plots. Headless: OpenCV and matplotlib's Agg."""
+import math
 import os
 
 import cv2
@@ -10,6 +11,7 @@ from .saving import atomic_write
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import matplotlib.ticker  # noqa: E402
 
 IMAGE_PIXELS = 420   # side of the rendered input image (a whole multiple of the image side, at most this)
 GLIMPSE_PIXELS = 160  # side of a rendered glimpse
@@ -41,20 +43,25 @@ def _step_colour(t, steps):
     return (int(255 * (1 - f)), int(200 * (1 - abs(2 * f - 1))), int(255 * f))
 
 
-def _label(canvas, text, centre, colour, scale=0.55):
-    """`text` centred on `centre` in a filled dark disc ringed in `colour`, so it stays readable."""
+def _number(canvas, text, corner, colour, placed, scale=0.5):
+    """`text` small and outlined in dark grey, its bottom-left just above `corner` (a box's top-left
+    corner, inside the picture), moved right past the rectangles in `placed` (and added to them)."""
     (w, h), _ = cv2.getTextSize(text, FONT, scale, 1)
-    radius = max(w, h) // 2 + 5
-    cv2.circle(canvas, centre, radius, (20, 20, 20), -1, cv2.LINE_AA)
-    cv2.circle(canvas, centre, radius, colour, 2, cv2.LINE_AA)
-    cv2.putText(canvas, text, (centre[0] - w // 2, centre[1] + h // 2), FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
-    return radius
+    x = min(max(corner[0], 2), canvas.shape[1] - w - 2)
+    y = max(corner[1] - 4, h + 3)
+    while any(abs(x - px) < w + 4 and abs(y - py) < h + 4 for px, py in placed):
+        x += w + 4
+    placed.append((x, y))
+    light = tuple(int(c + 0.4 * (255 - c)) for c in colour)  # readable on black too
+    cv2.putText(canvas, text, (x, y), FONT, scale, (20, 20, 20), 4, cv2.LINE_AA)
+    cv2.putText(canvas, text, (x, y), FONT, scale, light, 1, cv2.LINE_AA)
 
 
 def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
-    """The input image (BGR, upscaled) with glimpses 0..upto: zoom boxes (the finest bold, coarser ones
-    faint), the path between the glimpse centres, and step numbers drawn last so that none is hidden;
-    numbers of glimpses at the same spot are set side by side.
+    """The input image (BGR, upscaled) with glimpses 0..upto: the finest zoom's box (what the network
+    sees sharpest; every zoom is in the contact sheet's columns), the path between the glimpse
+    centres, and small outlined step numbers above each box's top-left corner, off the digit, drawn
+    last so that none is hidden; numbers at the same spot are set side by side.
 
     starts (T, zooms, 2) top-left pixel (x, y) of every zoom; sizes (zooms,) in pixels;
     centres (T, 2) glimpse centres (x, y) in image pixels.
@@ -63,28 +70,17 @@ def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
     scale = canvas.shape[0] / image.shape[0]
     steps = len(starts)
     points = [(int(round(x * scale)), int(round(y * scale))) for x, y in centres]
-
-    def box(picture, t, k, thickness):  # zoom k's box of glimpse t, in the upscaled picture
-        (x0, y0), size = starts[t][k], sizes[k]
-        cv2.rectangle(picture, (int(x0 * scale), int(y0 * scale)),
-                      (int((x0 + size) * scale) - 1, int((y0 + size) * scale) - 1), _step_colour(t, steps), thickness)
-
-    faint = canvas.copy()
-    for t in range(upto + 1):  # coarser zooms: thin boxes, blended in at 45%
-        for k in range(1, len(sizes)):
-            box(faint, t, k, 1)
-    canvas = cv2.addWeighted(faint, 0.45, canvas, 0.55, 0)
+    corners = [(int(starts[t][0][0] * scale), int(starts[t][0][1] * scale)) for t in range(steps)]
+    side = int(sizes[0] * scale)
     for t in range(1, upto + 1):
         cv2.line(canvas, points[t - 1], points[t], _step_colour(t, steps), 2, cv2.LINE_AA)
-    for t in range(upto + 1):  # the finest zoom: what the network sees sharpest
-        box(canvas, t, 0, 3)
+    for t in range(upto + 1):
+        (x0, y0), colour = corners[t], _step_colour(t, steps)
+        cv2.rectangle(canvas, (x0, y0), (x0 + side - 1, y0 + side - 1), colour, 2)
+        cv2.circle(canvas, points[t], 3, colour, -1, cv2.LINE_AA)
     placed = []
     for t in range(upto + 1):
-        x, y = points[t]
-        while any(abs(x - px) < 22 and abs(y - py) < 22 for px, py in placed):  # same spot: set it beside
-            x += 24
-        placed.append((x, y))
-        _label(canvas, str(t + 1), (x, y), _step_colour(t, steps))
+        _number(canvas, str(t + 1), corners[t], _step_colour(t, steps), placed)
     if label is not None:
         text = f"label {label}, predicted {prediction}"
         cv2.rectangle(canvas, (0, canvas.shape[0] - 26), (canvas.shape[1], canvas.shape[0]), (20, 20, 20), -1)
@@ -162,8 +158,22 @@ def render_examples(model, images, labels, out_dir, seed=None):
 
 
 def plot_accuracy(runs, path):
+    """Writes `accuracy_figure(runs)` to `path` (PNG)."""
+    fig = accuracy_figure(runs)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as render_examples does for its folder
+    atomic_write(path, lambda temp: fig.savefig(temp))
+    plt.close(fig)
+
+
+MARKED_EPOCHS = 30  # curves of at most this many epochs mark every point (one epoch is a point, not a line)
+SHOWN_EPOCHS = 20   # runs of at most this many epochs show every point; longer ones zoom in near the top
+
+
+def accuracy_figure(runs):
     """Train, validation and test accuracy over epochs of finished runs (`results.run_results`' list
-    of (folder, results.json)); the mean and a one-std band when there are several runs."""
+    of (folder, results.json)); the mean and a one-std band when there are several runs. The y axis
+    shows every test point, and every point of a short run; a long run's is zoomed in to 10 points
+    below its best validation accuracy."""
     if not runs:
         raise ValueError("no finished run to plot")
     results_dir = os.path.dirname(runs[0][0])
@@ -171,26 +181,31 @@ def plot_accuracy(runs, path):
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     series = [("accuracy", "train (sampled glimpses)", "tab:blue"), ("val_accuracy", "validation", "tab:orange"),
               ("test_accuracy", "test", "tab:green")]
+    last = max(h["epoch"] for run in runs for h in run)
+    shown = []  # accuracies (%) the y axis must hold
     for key, name, colour in series:
         epochs, mean, std = _mean_over_runs(runs, key)
         if not len(epochs):
             continue
-        marker = "o" if key == "test_accuracy" else None
-        ax.plot(epochs, 100 * mean, label=name, color=colour, marker=marker, markersize=3)
+        marker = "o" if key == "test_accuracy" or last <= MARKED_EPOCHS else None
+        ax.plot(epochs, 100 * mean, label=name, color=colour, marker=marker, markersize=4)
         if len(runs) > 1:
             ax.fill_between(epochs, 100 * (mean - std), 100 * (mean + std), color=colour, alpha=0.2)
+        if key == "test_accuracy" or last <= SHOWN_EPOCHS:
+            shown.extend(100 * mean)
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy (%)")
     best = max(100 * h.get("val_accuracy", 0) for run in runs for h in run)
-    ax.set_ylim(max(0, min(90, best - 10)), 100)
+    bottom = min([max(0, min(90, best - 10))] + [value - 2 for value in shown])
+    ax.set_ylim(max(0, 5 * math.floor(bottom / 5)), 100.5)
+    ax.set_xlim(0.5, last + 0.5)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, min_n_ticks=1))
     ax.set_title(f"{os.path.basename(os.path.normpath(results_dir))}: {len(runs)} run(s)"
                  + (", mean +- 1 std" if len(runs) > 1 else ""))
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")  # short runs' curves may lie anywhere
     fig.tight_layout()
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as render_examples does for its folder
-    atomic_write(path, lambda temp: fig.savefig(temp))
-    plt.close(fig)
+    return fig
 
 
 def _mean_over_runs(runs, key):

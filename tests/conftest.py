@@ -7,7 +7,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-SHARED_MNIST = os.path.join(ROOT, "..", "shared", "data", "mnist.npz")
+SHARED_MNIST = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist.npz"))
+NO_MNIST = "real MNIST not found"  # the start of the reason of every test skipped for want of it
 
 
 def find_mnist(environ, shared, download, folder):
@@ -23,7 +24,7 @@ def find_mnist(environ, shared, download, folder):
     try:
         (x_train, y_train), (x_test, y_test) = download()
     except Exception as error:  # offline, blocked host, broken cache
-        pytest.skip(f"real MNIST not found: no RAM_MNIST, no {shared}, and Keras's download failed "
+        pytest.skip(f"{NO_MNIST}: no RAM_MNIST, no {shared}, and Keras's download failed "
                     f"({type(error).__name__}: {error}); set RAM_MNIST=/path/to/mnist.npz")
     path = os.path.join(folder, "mnist.npz")
     np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
@@ -34,3 +35,13 @@ def find_mnist(environ, shared, download, folder):
 def mnist_path(tmp_path_factory):
     import keras
     return find_mnist(os.environ, SHARED_MNIST, keras.datasets.mnist.load_data, str(tmp_path_factory.mktemp("mnist")))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line on the tests skipped for want of MNIST, whose reason pytest shows only with -rs."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if isinstance(r.longrepr, tuple) and NO_MNIST in r.longrepr[2]]
+    if skipped:
+        terminalreporter.write_line(f"{len(skipped)} test(s) skipped: {NO_MNIST} (no RAM_MNIST, no {SHARED_MNIST}, "
+                                    f"no download); set RAM_MNIST=/path/to/mnist.npz (Keras layout) to run them.",
+                                    yellow=True, bold=True)

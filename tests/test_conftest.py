@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from conftest import find_mnist
+from conftest import NO_MNIST, find_mnist, pytest_terminal_summary
 
 
 def fake_download():
@@ -31,3 +31,19 @@ def test_skips_with_the_reason_when_the_download_fails(tmp_path):
         raise OSError("no network")
     with pytest.raises(pytest.skip.Exception, match="Keras's download failed \\(OSError: no network\\)"):
         find_mnist({}, str(tmp_path / "none.npz"), offline, str(tmp_path))
+
+
+def test_skips_for_want_of_mnist_are_summed_up_in_one_line():
+    class Skip:
+        def __init__(self, reason):
+            self.longrepr = ("tests/test_x.py", 1, f"Skipped: {reason}")
+
+    class Reporter:
+        stats = {"skipped": [Skip(f"{NO_MNIST}: no RAM_MNIST"), Skip(f"{NO_MNIST}: no RAM_MNIST"), Skip("other")]}
+        lines = []
+
+        def write_line(self, line, **markup):
+            self.lines.append(line)
+    pytest_terminal_summary(Reporter())
+    assert len(Reporter.lines) == 1 and Reporter.lines[0].startswith(f"2 test(s) skipped: {NO_MNIST}")
+    assert "set RAM_MNIST=/path/to/mnist.npz" in Reporter.lines[0]

@@ -29,8 +29,9 @@ def test_run_results_lists_finished_runs_by_number(tmp_path):
 def test_truncated_results_file_is_named(tmp_path):
     os.makedirs(tmp_path / "run_0")
     (tmp_path / "run_0" / "results.json").write_text('{"finished": tr')
-    with pytest.raises(ModelFileError, match="run_0.results.json is not valid JSON"):
+    with pytest.raises(ModelFileError, match="run_0.results.json is not valid JSON") as error:
         run_results(str(tmp_path))
+    assert "Delete it and run the training command again" in str(error.value)  # how to recover
 
 
 def test_a_run_held_by_a_live_process_is_refused_and_a_dead_ones_lock_taken_over(tmp_path):

@@ -129,7 +129,7 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, mnist_path):
         time.sleep(0.02)
     p.send_signal(signal.SIGINT)
     out = p.communicate(timeout=120)[0]
-    assert p.returncode == 1 and "interrupted" in out and "Traceback" not in out, out
+    assert p.returncode == 130 and "interrupted" in out and "Traceback" not in out, out
     _check_results_valid(results)
     p = _start(_args(results, mnist_path))
     out = p.communicate(timeout=300)[0]

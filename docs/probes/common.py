@@ -6,13 +6,16 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
 import evaluate  # noqa: E402  (the config loader)
 import ram  # noqa: E402
+
+ram._import_tensorflow_quietly()  # also for --help, before a probe imports TensorFlow: no C++ start-up lines
 from ram.cli import add_field_flags, field_overrides  # noqa: E402
 from ram.saving import load_model  # noqa: E402
 
 
 def parser(doc):
     """Command line `CONFIG MODEL [--data PATH]`, described by the first paragraph of `doc`."""
-    p = argparse.ArgumentParser(description=doc.split("\n\n")[0], allow_abbrev=False)
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0], allow_abbrev=False,
+                                usage="%(prog)s config model [--data PATH] [--field-name VALUE ...]")
     p.add_argument("config", help="config script, e.g. run_translated_mnist")
     p.add_argument("model", help="a trained model of that config (.h5)")
     p.add_argument("--data", help="local mnist.npz")

@@ -6,9 +6,9 @@ by how close the path came (docs/tuning.md, session 10).
     python docs/probes/error_distance.py run_translated_mnist MNIST_translated_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
 import numpy as np
-import tensorflow as tf
 
 import common  # the repository on the path; the probe's command line
+import tensorflow as tf  # after common, which loads it without its C++ start-up lines
 from ram.data import TEST_SPLIT, place_digits
 from ram.evaluation import EVAL_SEED
 

@@ -5,9 +5,9 @@ and the correlation of the two grids (docs/tuning.md, session 7).
     python docs/probes/first_glimpse_grid.py run_mnist_fast MNIST_fast_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
 import numpy as np
-import tensorflow as tf
 
 import common  # the repository on the path; the probe's command line
+import tensorflow as tf  # after common, which loads it without its C++ start-up lines
 
 
 def grid_errors(model, dataset, points):
