@@ -1,11 +1,18 @@
-"""Pictures of what the model looks at, and accuracy plots. Headless: OpenCV and matplotlib's Agg."""
+"""Pictures of what the model looks at, and accuracy plots. Headless: OpenCV and matplotlib's Agg.
+
+Pictures carry no library versions, and a picture whose content is already on disk is not written
+again: rendering twice, or with other library versions, leaves the files (and a git checkout) as they were.
+"""
+import hashlib
+import io
+import json
 import math
 import os
 
 import cv2
 import matplotlib
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from .saving import atomic_write
 
@@ -19,11 +26,45 @@ SHEET_GLIMPSE = 96    # side of a glimpse on the contact sheet
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def _write_png(path, image):
+def _write(path, data, unchanged):
+    """Writes the bytes `data` to `path` atomically, unless `unchanged(path)` says the file there already
+    shows the same picture (an encoder of another version may write other bytes for it)."""
+    try:
+        if unchanged(path):
+            return
+    except (OSError, ValueError, SyntaxError):  # missing or unreadable: write it
+        pass
+
     def write(temp):
-        if not cv2.imwrite(temp, image):
-            raise OSError(f"OpenCV could not write {path}")
+        with open(temp, "wb") as f:
+            f.write(data)
     atomic_write(path, write)
+
+
+def _write_png(path, image):
+    """A uint8 picture (H, W) or (H, W, 3) as PNG, skipped when the file holds the same pixels."""
+    ok, data = cv2.imencode(".png", image)
+    if not ok:
+        raise OSError(f"OpenCV could not encode {path}")
+    _write(path, data.tobytes(), lambda p: np.array_equal(cv2.imread(p, cv2.IMREAD_UNCHANGED), image))
+
+
+def _gif_frames(source):
+    with Image.open(source) as gif:
+        return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(gif)]
+
+
+def _write_gif(path, frames):
+    """BGR frames as a looping GIF, skipped when the file decodes to the same frames."""
+    pictures = [Image.fromarray(cv2.cvtColor(f, cv2.COLOR_BGR2RGB)) for f in frames]
+    buffer = io.BytesIO()
+    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:], duration=700, loop=0)
+    new = _gif_frames(io.BytesIO(buffer.getvalue()))
+
+    def unchanged(p):
+        old = _gif_frames(p)
+        return len(old) == len(new) and all(np.array_equal(a, b) for a, b in zip(old, new))
+    _write(path, buffer.getvalue(), unchanged)
 
 
 def to_uint8(image):
@@ -150,19 +191,28 @@ def render_examples(model, images, labels, out_dir, seed=None):
                 _write_png(path, upscale(to_uint8(glimpses[i, t, k]), GLIMPSE_PIXELS))
                 written.append(path)
         path = os.path.join(out_dir, f"symbol_{i}.gif")
-        pictures = [Image.fromarray(cv2.cvtColor(f, cv2.COLOR_BGR2RGB)) for f in frames]
-        atomic_write(path, lambda temp: pictures[0].save(temp, save_all=True, append_images=pictures[1:],
-                                                         duration=700, loop=0))
+        _write_gif(path, frames)
         written.append(path)
     return predictions, written
 
 
+PLOTTED = "ram-plotted-sha256"  # the PNG text field naming what a plot shows
+
+
 def plot_accuracy(runs, path):
-    """Writes `accuracy_figure(runs)` to `path` (PNG)."""
+    """Writes `accuracy_figure(runs)` to `path` (PNG, without matplotlib's version), unless the file there
+    already plots the same histories (matplotlib versions draw the same plot with other pixels)."""
+    plotted = hashlib.sha256(json.dumps([doc["history"] for _, doc in runs], sort_keys=True).encode()).hexdigest()
     fig = accuracy_figure(runs)
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as render_examples does for its folder
-    atomic_write(path, lambda temp: fig.savefig(temp))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None, PLOTTED: plotted})
     plt.close(fig)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as render_examples does for its folder
+
+    def unchanged(p):
+        with Image.open(p) as old:
+            return old.text.get(PLOTTED) == plotted
+    _write(path, buffer.getvalue(), unchanged)
 
 
 MARKED_EPOCHS = 30  # curves of at most this many epochs mark every point (one epoch is a point, not a line)

@@ -65,3 +65,39 @@ def test_the_path_draws_the_finest_box_only_and_keeps_numbers_off_the_glimpsed_s
         column = canvas[(start + 2) * scale:(start + side - 2) * scale, start * scale]
         assert np.all(column == 0), side
     assert np.any(canvas[26 * scale - 20:26 * scale, 26 * scale:34 * scale] != 0)  # the number above the box
+
+
+def test_pictures_carry_no_versions_and_are_not_rewritten_when_unchanged(tmp_path):
+    """A picture already on disk with the same content stays byte for byte as it is, even when another
+    library version wrote it (other metadata, other compression); a changed picture is written anew."""
+    import cv2
+    from PIL import Image, PngImagePlugin
+    from ram.visualize import _write_gif, _write_png, plot_accuracy
+    image = np.random.default_rng(0).integers(0, 255, (40, 50, 3), dtype=np.uint8)
+    png, gif, plot = tmp_path / "a.png", tmp_path / "a.gif", tmp_path / "plot.png"
+    other = PngImagePlugin.PngInfo()
+    other.add_text("Software", "some other version 0.1")
+    Image.fromarray(image[:, :, ::-1]).save(png, pnginfo=other, compress_level=1)  # same pixels, other bytes
+    Image.fromarray(image[:, :, ::-1]).save(gif, save_all=True, append_images=[Image.fromarray(image)], comment=b"v0")
+    before = png.read_bytes(), gif.read_bytes()
+    _write_png(str(png), image)
+    assert png.read_bytes() == before[0]
+    _write_gif(str(gif), [image, image[:, :, ::-1]])  # decodes to the same two frames
+    assert gif.read_bytes() == before[1]
+    _write_png(str(png), 255 - image)  # changed content: written, without version text
+    assert np.array_equal(cv2.imread(str(png)), 255 - image) and b"Software" not in png.read_bytes()
+
+    runs = _runs(3, (0.5, 0.9))
+    plot_accuracy(runs, str(plot))
+    first = plot.read_bytes()
+    assert b"Matplotlib" not in first and b"Software" not in first
+    image_of_plot = Image.open(plot)
+    restamped = PngImagePlugin.PngInfo()  # as another matplotlib version would draw it: other pixels, same data
+    for key, value in image_of_plot.text.items():
+        restamped.add_text(key, value)
+    Image.fromarray(255 - np.asarray(image_of_plot)).save(plot, pnginfo=restamped)
+    redrawn = plot.read_bytes()
+    plot_accuracy(runs, str(plot))
+    assert plot.read_bytes() == redrawn
+    plot_accuracy(_runs(4, (0.5, 0.9)), str(plot))  # other histories: drawn again
+    assert plot.read_bytes() != redrawn
