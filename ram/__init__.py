@@ -63,23 +63,33 @@ def _register_with_keras():
 
 
 class _RegisterWithKeras(importlib.abc.MetaPathFinder):
-    """When Keras is imported, loads it (TensorFlow's load-time notes held back), then registers the
-    model's classes with it."""
+    """When TensorFlow or Keras is imported, loads it with TensorFlow's load-time notes held back, and
+    once Keras is loaded registers the model's classes with it."""
+
+    def __init__(self):
+        self.pending = {"tensorflow", "keras"} - set(sys.modules)  # names still to catch
 
     def find_spec(self, name, path=None, target=None):
-        if name != "keras":
+        if name not in self.pending:
             return None
-        sys.meta_path.remove(self)  # find the real keras, once
-        spec = importlib.util.find_spec(name)
+        sys.meta_path.remove(self)  # find the real module
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            sys.meta_path.insert(0, self)
         if spec is None or spec.loader is None:
             return spec
         load = spec.loader.exec_module
 
-        def load_then_register(module):
+        def load_quietly(module):  # a find_spec alone (TensorFlow asks for keras's) loads nothing
+            self.pending.discard(name)
+            if not self.pending and self in sys.meta_path:
+                sys.meta_path.remove(self)
             with _without_load_notes():
                 load(module)
-            _register_with_keras()
-        spec.loader.exec_module = load_then_register
+            if name == "keras":
+                _register_with_keras()
+        spec.loader.exec_module = load_quietly
         return spec
 
 

@@ -30,9 +30,9 @@ def _write(path, data, unchanged):
     """Writes the bytes `data` to `path` atomically, unless `unchanged(path)` says the file there already
     shows the same picture (an encoder of another version may write other bytes for it)."""
     try:
-        if unchanged(path):
+        if os.path.exists(path) and unchanged(path):
             return
-    except (OSError, ValueError, SyntaxError):  # missing or unreadable: write it
+    except (OSError, ValueError, SyntaxError):  # unreadable: write it anew
         pass
 
     def write(temp):

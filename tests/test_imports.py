@@ -21,9 +21,12 @@ def test_plain_keras_loads_a_model_after_import_ram_whatever_the_argv():
         assert out.stdout.strip() == "RecurrentAttentionModel", (argv, out.stderr[-2000:])
 
 
-def test_keras_imported_before_ram_registers_too():
-    out = _python("import keras, ram; print(keras.saving.get_custom_objects()['RecurrentAttentionModel'].__name__)")
+@pytest.mark.parametrize("imports", ["keras, ram", "ram, tensorflow, keras", "ram, ram.data, keras"])
+def test_the_classes_register_whatever_the_import_order(imports):
+    out = _python(f"import {imports}; print(keras.saving.get_custom_objects()['RecurrentAttentionModel'].__name__)")
     assert out.stdout.strip() == "RecurrentAttentionModel", out.stderr[-2000:]
+    if imports.startswith("ram"):  # TensorFlow loaded after ram: its oneDNN note held back
+        assert "oneDNN" not in out.stderr, out.stderr
 
 
 def test_config_scripts_help_loads_no_tensorflow():
