@@ -10,41 +10,12 @@ of the folder's runs to <folder>/MNIST_accuracy.png, where <folder> is the resul
 file lies in (`--out DIR` to choose another).
 """
 import argparse
-import importlib
-import importlib.util
 import os
 import sys
 
-from ram.cli import add_field_flags, field_overrides
-from ram.config import ConfigError, make_config
+from ram.cli import add_field_flags, field_overrides, script_config
+from ram.config import ConfigError
 from ram.results import run_index, run_results
-
-
-def load_config_module(name):
-    """A config script by module name (`run_mnist`) or path (`configs/my_run.py`)."""
-    if name.endswith(".py") or os.sep in name:
-        if not os.path.isfile(name):
-            raise ConfigError(f"config script not found: {name}")
-        spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(name))[0], name)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    else:
-        sys.path.insert(0, os.getcwd())
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            raise ConfigError(f"no config script {name!r} (looked for {name}.py in {os.getcwd()})") from None
-    if not isinstance(getattr(module, "CONFIG", None), dict):
-        raise ConfigError(f"{name} has no CONFIG dict; is it a config script like run_mnist.py?")
-    return module
-
-
-def load_config(name, fields=None, **overrides):
-    """The validated config of a config script (`load_config_module`) with the config `fields` a
-    command line gave (`--glimpse-hidden 256`) and `overrides`, whose None values leave the script's
-    value (unset flags)."""
-    return make_config({**load_config_module(name).CONFIG, **(fields or {}),
-                        **{k: v for k, v in overrides.items() if v is not None}})
 
 
 def best_model(results_dir):
@@ -97,7 +68,7 @@ def main(argv=None):
     from ram.saving import ModelFileError, load_model
     from ram.visualize import plot_accuracy, render_examples
     try:
-        config = load_config(args.config, field_overrides(args), data_path=args.data, eval_seed=args.eval_seed)
+        config = script_config(args.config, field_overrides(args), data_path=args.data, eval_seed=args.eval_seed)
         samples = args.samples or config.mc_samples
         model_path = args.model or best_model(config.results_dir)
         model = load_model(model_path, expected=config)

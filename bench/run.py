@@ -29,9 +29,8 @@ BATCHES = (32, 128)
 
 
 def _config(config_name, **overrides):
-    import importlib
-    import ram
-    return ram.make_config({**importlib.import_module(config_name).CONFIG, **overrides})
+    from ram.cli import script_config
+    return script_config(config_name, **overrides)
 
 
 def measure_case(config_name, core, batch, seconds, repeats, mnist_path):

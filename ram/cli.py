@@ -5,6 +5,8 @@ imported after it.
 """
 import argparse
 import ast
+import importlib
+import importlib.util
 import os
 import sys
 
@@ -122,3 +124,31 @@ def main(config_overrides, argv=None, description=None):
         sys.exit(f"error: {error}")
     except KeyboardInterrupt:
         leave(INTERRUPTED, "interrupted: every finished epoch is checkpointed; run the same command to resume.", now)
+
+
+def load_config_script(name):
+    """A config script by module name (`run_mnist`) or path (`configs/my_run.py`)."""
+    if name.endswith(".py") or os.sep in name:
+        if not os.path.isfile(name):
+            raise ConfigError(f"config script not found: {name}")
+        spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(name))[0], name)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())  # a script in the working directory, as `python run_mnist.py` finds it
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            raise ConfigError(f"no config script {name!r} (looked for {name}.py in {os.getcwd()})") from None
+    if not isinstance(getattr(module, "CONFIG", None), dict):
+        raise ConfigError(f"{name} has no CONFIG dict; is it a config script like run_mnist.py?")
+    return module
+
+
+def script_config(name, fields=None, **overrides):
+    """The validated config of a config script (`load_config_script`) with the config `fields` a
+    command line gave (`--glimpse-hidden 256`) and `overrides`, whose None values leave the script's
+    value (unset flags)."""
+    return make_config({**load_config_script(name).CONFIG, **(fields or {}),
+                        **{k: v for k, v in overrides.items() if v is not None}})

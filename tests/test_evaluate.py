@@ -10,6 +10,7 @@ from PIL import Image
 import evaluate
 import ram
 import ram.cli
+from ram.cli import script_config
 import run_mnist
 import run_translated_mnist
 from ram import RecurrentAttentionModel
@@ -168,8 +169,8 @@ def test_best_model_skips_runs_without_a_model_file(tmp_path):
 @pytest.mark.slow
 def test_eval_seed_flag_redraws_canvases_and_leaves_plain_mnist_alone(trained, report, tmp_path, capsys):
     assert evaluate.parse_args(["run_translated_mnist", "--eval-seed", "7"]).eval_seed == 7
-    assert evaluate.load_config("run_translated_mnist", eval_seed=7).eval_seed == 7
-    assert evaluate.load_config("run_translated_mnist", eval_seed=None).eval_seed == run_translated_mnist.CONFIG["eval_seed"]
+    assert script_config("run_translated_mnist", eval_seed=7).eval_seed == 7
+    assert script_config("run_translated_mnist", eval_seed=None).eval_seed == run_translated_mnist.CONFIG["eval_seed"]
     script, _ = trained
     capsys.readouterr()
     out = tmp_path / "recount"  # a folder that does not exist yet, as README's `--out /tmp/recount`

@@ -8,6 +8,7 @@ import pytest
 
 import evaluate
 import ram
+from ram.cli import script_config
 from ram.results import run_results
 from ram.saving import load_model, read_json
 from ram.results import summarize
@@ -18,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def shipped_run_0(config_name, mnist_path):
     """A config script's config, its shipped run_0's results.json and model (of the config's architecture)."""
-    config = evaluate.load_config(os.path.join(ROOT, f"{config_name}.py"), data_path=mnist_path)
+    config = script_config(os.path.join(ROOT, f"{config_name}.py"), data_path=mnist_path)
     folder = os.path.join(ROOT, config.results_dir, "run_0")
     return config, read_json(os.path.join(folder, "results.json")), load_model(os.path.join(folder, "model.h5"),
                                                                                 expected=config)

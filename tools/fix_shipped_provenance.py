@@ -7,19 +7,17 @@ predate its recording) and is stored as None; `versions` and `cpu_count` move un
 Each summary.json is then written again from its runs (the standard deviation over runs is now the
 sample one, n - 1).
 
-    python tools/fix_shipped_provenance.py --data ../shared/data/mnist.npz
+    python -m tools.fix_shipped_provenance --data ../shared/data/mnist.npz
 """
 import argparse
 import glob
 import json
 import os
-import sys
+
+from ram.results import data_file, run_results, summarize
+from ram.saving import write_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from ram.results import data_file, run_results, summarize  # noqa: E402  (no TensorFlow)
-from ram.saving import write_json  # noqa: E402
 
 
 def fix(doc, folder, data):

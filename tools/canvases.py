@@ -1,12 +1,8 @@
 """Renders the first training canvases of a config script, as the model sees them, into one PNG.
 
-    python docs/canvases.py run_cluttered_mnist docs/cluttered_mnist_60.png --data ../shared/data/mnist.npz
+    python -m tools.canvases run_cluttered_mnist docs/cluttered_mnist.png --data ../shared/data/mnist.npz
 """
 import argparse
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main(argv=None):
@@ -18,11 +14,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     import cv2
     import numpy as np
-    import evaluate
     import ram
+    from ram.cli import script_config
     from ram.visualize import to_uint8, upscale
-    config = ram.make_config({**evaluate.load_config_module(args.config).CONFIG,
-                              **({"data_path": args.data} if args.data else {})})
+    config = script_config(args.config, data_path=args.data)
     images, labels = next(iter(ram.MnistData(config).train(config.seed)))
     side = max(200, config.image_size)
     tiles = [upscale(to_uint8(image), side) for image in images.numpy()[:args.count]]

@@ -3,10 +3,10 @@ deterministic path's error (as `evaluate.py` counts it, seed 0) on the first N t
 on the test set, the training digits' canvases (translation, clutter from training digits) drawn
 like the test set's (docs/tuning.md, session 10).
 
-    python docs/probes/train_test_gap.py run_mnist MNIST_Results/run_0/model.h5 --data ../shared/data/mnist.npz
+    python -m tools.probes.train_test_gap run_mnist MNIST_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
 
-import common  # the repository on the path; the probe's command line
+from tools.probes import common  # the probe's command line
 from ram.evaluation import EVAL_SEED, error_report, predict
 
 TRAIN_SPLIT = 3  # canvases of the training digits from (eval_seed, 3); other than VALIDATION_SPLIT and TEST_SPLIT

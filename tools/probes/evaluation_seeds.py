@@ -3,11 +3,11 @@ error of the deterministic path (the seed places the random first glimpse) and o
 (the seed draws the path) for N evaluation seeds from the one `evaluate.py` reports (0) on
 (docs/tuning.md, session 11).
 
-    python docs/probes/evaluation_seeds.py run_mnist MNIST_Results/run_0/model.h5 --data ../shared/data/mnist.npz
+    python -m tools.probes.evaluation_seeds run_mnist MNIST_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
 import numpy as np
 
-import common  # the repository on the path; the probe's command line
+from tools.probes import common  # the probe's command line
 from ram.evaluation import EVAL_SEED, error_report, predict
 
 

@@ -3,12 +3,12 @@ digit, or a digit seen and misread? For the deterministic path on the test set (
 counts it, seed 0), the distance from each glimpse's centre to the digit's centre, and the error
 by how close the path came (docs/tuning.md, session 10).
 
-    python docs/probes/error_distance.py run_translated_mnist MNIST_translated_Results/run_0/model.h5 --data ../shared/data/mnist.npz
+    python -m tools.probes.error_distance run_translated_mnist MNIST_translated_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
 import numpy as np
 
-import common  # the repository on the path; the probe's command line
-import tensorflow as tf  # after common, which loads it without its C++ start-up lines
+from tools.probes import common  # the probe's command line
+import tensorflow as tf
 from ram.data import TEST_SPLIT, place_digits
 from ram.evaluation import EVAL_SEED
 

@@ -1,13 +1,13 @@
 """Probe: does it matter where one glimpse sequence starts? The deterministic path's error of a
 trained model with every first glimpse at one point of a grid, on the validation and the test set,
-and the correlation of the two grids (docs/tuning.md, session 7).
+and the correlation of the two grids (docs/tuning.md).
 
-    python docs/probes/first_glimpse_grid.py run_mnist_fast MNIST_fast_Results/run_0/model.h5 --data ../shared/data/mnist.npz
+    python -m tools.probes.first_glimpse_grid run_mnist_fast MNIST_fast_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
 import numpy as np
 
-import common  # the repository on the path; the probe's command line
-import tensorflow as tf  # after common, which loads it without its C++ start-up lines
+from tools.probes import common  # the probe's command line
+import tensorflow as tf
 
 
 def grid_errors(model, dataset, points):

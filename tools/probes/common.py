@@ -1,15 +1,10 @@
-"""What every probe starts with: a config script's name, a trained model of it, the data."""
+"""What every probe starts with: a config script's name, a trained model of it, the data.
+
+Run a probe as a module from the repository: `python -m tools.probes.error_distance CONFIG MODEL`."""
 import argparse
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # the repository
-import evaluate  # noqa: E402  (the config loader)
-import ram  # noqa: E402
-
-ram._import_tensorflow_quietly()  # also for --help, before a probe imports TensorFlow: no C++ start-up lines
-from ram.cli import add_field_flags, field_overrides  # noqa: E402
-from ram.saving import load_model  # noqa: E402
+import ram
+from ram.cli import add_field_flags, field_overrides, script_config
 
 
 def parser(doc):
@@ -28,7 +23,7 @@ def load(parser, datasets=None):
     """Parses the command line; returns the config, the model (checked against it) and its data.
     With `datasets`, a config of another data set is a command-line error."""
     args = parser.parse_args()
-    config = evaluate.load_config(args.config, field_overrides(args), data_path=args.data)
+    config = script_config(args.config, field_overrides(args), data_path=args.data)
     if datasets and config.dataset not in datasets:
         parser.error(f"{args.config} trains on `{config.dataset}`; this probe is for {' or '.join(datasets)}")
-    return args, config, load_model(args.model, expected=config), ram.MnistData(config)
+    return args, config, ram.load_model(args.model, expected=config), ram.MnistData(config)
