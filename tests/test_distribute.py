@@ -12,6 +12,8 @@ import pytest
 
 from helpers import cli_args
 
+pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TWO_CPUS = f"""
 import sys
@@ -38,8 +40,6 @@ import json
 import numpy as np
 import ram, ram.training
 from helpers import small_config
-
-pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
 
 class NoNoise(ram.RecurrentAttentionModel):  # the same sampled locations on one device and on two
     def location_noise(self, shape):

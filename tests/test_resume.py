@@ -15,6 +15,8 @@ from ram import checkpoint
 from ram.training import TrainingError, train_run
 from helpers import SMALL, cli_args, small_config
 
+pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIELDS = {**SMALL, "train_size": 640, "validation_size": 200, "epochs": 14, "batch_size": 64, "test_every": 2,
           "early_stopping_patience": 0, "seed": 4, "initial_location_std": 0.3, "decay_epochs": 14, "dropout": 0.1}
@@ -24,7 +26,6 @@ import os, signal, sys
 sys.path.insert(0, {root!r})
 import ram.saving, ram.training, run_mnist
 
-pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
 calls = [0]
 real = ram.saving.atomic_write
 def dying_write(path, write):

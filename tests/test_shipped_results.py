@@ -6,7 +6,6 @@ import os
 import numpy as np
 import pytest
 
-import evaluate
 import ram
 from ram.cli import script_config
 from ram.results import run_results
