@@ -19,14 +19,15 @@ from ram.results import run_index, run_results
 
 
 def best_model(results_dir):
-    """model.h5 of the finished run with the highest test accuracy, among runs that kept their model
-    (git keeps only the results .json of extra seeds)."""
-    finished = [(doc["test_accuracy"], os.path.join(folder, "model.h5")) for folder, doc in run_results(results_dir)
+    """model.h5 of the finished run with the best final validation accuracy (never chosen by the test it
+    is evaluated on), among runs that kept their model (git keeps only run_0's of the shipped seeds)."""
+    finished = [(doc["history"][-1].get("val_accuracy", 0) if doc.get("history") else 0, -i,
+                 os.path.join(folder, "model.h5")) for i, (folder, doc) in enumerate(run_results(results_dir))
                 if os.path.exists(os.path.join(folder, "model.h5"))]
     if not finished:
         raise FileNotFoundError(f"no finished run with a model.h5 in {results_dir}/: train first "
                                 f"(python <config>.py), or pass the model file.")
-    return max(finished)[1]
+    return max(finished)[2]
 
 
 def parse_args(argv):

@@ -19,12 +19,11 @@ def parse_args(argv, config=None, description=None):
     script's values) and `description` (its docstring) go into --help."""
     config = config or {}
     parser = argparse.ArgumentParser(description=description or "Train the Recurrent Attention Model.",
-                                     usage="%(prog)s [--field-name VALUE ...] [--data PATH] [--fresh | --resume] [--overwrite] [--only-run I]",
+                                     usage="%(prog)s [--field-name VALUE ...] [--data PATH] [--fresh] [--overwrite] [--only-run I]",
                                      formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
     parser.add_argument("--data", help="local mnist.npz (Keras layout) instead of downloading")
-    start = parser.add_mutually_exclusive_group()
-    start.add_argument("--fresh", action="store_true", help="start unfinished runs over instead of resuming")
-    start.add_argument("--resume", action="store_true", help="continue unfinished runs from their checkpoints (the default)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start unfinished runs over (without it a run resumes from its checkpoint)")
     parser.add_argument("--overwrite", action="store_true",
                         help="retrain runs that already finished, each in run_<i>.overwrite/ beside it, which "
                              "replaces it when done")
@@ -115,10 +114,11 @@ def main(config_overrides, argv=None, description=None):
         config = make_config({**config_overrides, **cli}, problems)
         from . import training  # TensorFlow from here on
         from .data import DataError
+        from .results import RunFolderError
         from .saving import ModelFileError
         try:
             return training.train_all(config, fresh=args.fresh, overwrite=args.overwrite, only_run=args.only_run)
-        except (DataError, ModelFileError, training.TrainingError) as error:
+        except (DataError, ModelFileError, RunFolderError, training.TrainingError) as error:
             leave(1, f"error: {error}", now)
     except ConfigError as error:
         sys.exit(f"error: {error}")

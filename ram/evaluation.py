@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from .config import CLASSES
 
-EVAL_SEED = 0  # default seed of random first glimpses and sampled paths when evaluating
+TEST_POLICY_SEED = 0  # the policy's seed at test (random first glimpses, sampled paths); not the canvases' eval_seed
 
 # Grappler's remapper pass fails on the evaluation graphs and prints errors (harmlessly: it then skips
 # them); without it they run as fast (measured) and silently. The setting is process-wide; XLA-compiled

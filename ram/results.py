@@ -16,7 +16,12 @@ LOCK_NAME = "training.lock"  # in run_<i>/ while a process trains that run
 
 
 class ModelFileError(ValueError):
-    """A model, weights or results file is missing, unreadable, or belongs to another config."""
+    """A model, weights, checkpoint or results file is missing, unreadable, or of another config."""
+
+
+class RunFolderError(ValueError):
+    """A run's folder is not this command's to write: another process trains it, or it holds a finished
+    run of another config."""
 
 
 def read_json(path):
@@ -78,7 +83,7 @@ def run_lock(run_dir):
             if host == socket.gethostname() and pid.isdigit() and not _process_alive(int(pid)):
                 os.remove(path)  # its process is gone
                 continue
-            raise ModelFileError(f"{run_dir} is being trained by process {pid} on {host or 'an unknown host'}; "
+            raise RunFolderError(f"{run_dir} is being trained by process {pid} on {host or 'an unknown host'}; "
                                  f"wait for it, or train another run (--only-run I) or results_dir. If no such "
                                  f"process runs, delete {path}.")
     with os.fdopen(fd, "w") as f:
@@ -171,7 +176,7 @@ SHIPPED = [
     ("run_translated_mnist", "translated 60x60", "1.20 / 1.84", f"1.87 {BENTREVETT}", "39"),
     ("run_cluttered_mnist", "cluttered 60x60, 4 pieces", "4.04 / 5.23", f"2.13 {BENTREVETT}", "~75"),
     ("run_cluttered_mnist_100", "cluttered 100x100, 8 pieces", "— / 10.83",
-     "5.9, MC 10 [slundqui/tfRAM](https://github.com/slundqui/tfRAM)", "130"),
+     "5.9, MC 10 [slundqui/tfRAM](https://github.com/slundqui/tfRAM)", "88"),
 ]
 
 

@@ -17,10 +17,10 @@ import tensorflow as tf
 from . import checkpoint
 from .config import OUTPUT_FIELDS, changed_fields, saved_config
 from .data import MnistData, data_file_path
-from .evaluation import EVAL_SEED, error_report, predict
+from .evaluation import TEST_POLICY_SEED, error_report, predict
 from .model import RecurrentAttentionModel
-from .results import percent, provenance, read_results, run_lock, run_results, summarize
-from .saving import ModelFileError, load_initial_weights, save_model, save_weights_json, write_json
+from .results import RunFolderError, percent, provenance, read_results, run_lock, run_results, summarize
+from .saving import load_initial_weights, save_model, save_weights_json, write_json
 
 
 class TrainingError(RuntimeError):
@@ -76,10 +76,10 @@ def build_model(config, steps_per_epoch):
 
 def test_accuracy(model, data):
     """Accuracy of the deterministic policy as the final test and evaluate.py compute it (first
-    glimpses from seed EVAL_SEED), for the per-epoch test column. The policy's random state is put
+    glimpses from seed TEST_POLICY_SEED), for the per-epoch test column. The policy's random state is put
     back afterwards."""
     with averaged_weights(model), policy_seed_kept(model):
-        probabilities = predict(model, data.test(), 0, seed=EVAL_SEED)
+        probabilities = predict(model, data.test(), 0, seed=TEST_POLICY_SEED)
     return float(np.mean(np.argmax(probabilities, axis=1) == data.y_test))
 
 
@@ -229,7 +229,7 @@ def epoch_line(epoch, epochs, logs):
 
 class GlimpsePictures(keras.callbacks.Callback):
     """Every `every` epochs, a TensorBoard image of the deterministic glimpse paths on fixed
-    validation images (first glimpses from seed EVAL_SEED)."""
+    validation images (first glimpses from seed TEST_POLICY_SEED)."""
 
     def __init__(self, log_dir, images, labels, every):
         super().__init__()
@@ -241,7 +241,7 @@ class GlimpsePictures(keras.callbacks.Callback):
             return
         from .visualize import path_pictures
         with averaged_weights(self.model), policy_seed_kept(self.model):
-            pictures = path_pictures(self.model, self.images, self.labels, seed=EVAL_SEED)  # (N, H, W, 3) RGB
+            pictures = path_pictures(self.model, self.images, self.labels, seed=TEST_POLICY_SEED)  # (N, H, W, 3) RGB
         with self.writer.as_default():
             tf.summary.image("glimpse paths", pictures, step=epoch + 1, max_outputs=len(pictures))
         self.writer.flush()
@@ -315,7 +315,7 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
     if diffs:
         trained = saved_config(saved["config"])
         fields = ", ".join(f"{k} {trained[k]!r} there, {config[k]!r} here" for k in diffs)
-        raise ModelFileError(f"{run_dir} holds a finished run of another config ({fields}); set another "
+        raise RunFolderError(f"{run_dir} holds a finished run of another config ({fields}); set another "
                              f"results_dir (--results-dir DIR), or pass --overwrite to replace it.")
     print(f"{run_dir}: already finished (test error {100 * saved['test_error']:.2f}%); skipped."
           + (f" {replacement}/ holds an interrupted --overwrite: run its config to resume it, or delete "
@@ -410,12 +410,12 @@ def _train(config, run_dir, data, start_over):
     best = max(state["history"], key=lambda h: h.get("val_accuracy", -1))
     test = {"best_epoch": best["epoch"], "stopped_early": len(state["history"]) < config.epochs,
             "weights_epoch": best["epoch"] if config.restore_best_weights else len(state["history"])}
-    # deterministic policy, one sampled path, Monte Carlo; as evaluate.py computes them (seed EVAL_SEED)
+    # deterministic policy, one sampled path, Monte Carlo; as evaluate.py computes them (seed TEST_POLICY_SEED)
     print(f"{run_dir}: final test on {len(data.y_test):,} images, weights of epoch {test['weights_epoch']} "
           f"(best validation epoch {best['epoch']}):", flush=True)
     for suffix, samples, name in (("", 0, "deterministic policy"), ("_sampled", 1, "one sampled path"),
                                   ("_mc", config.mc_samples, f"Monte Carlo over {config.mc_samples} paths")):
-        report = error_report(predict(model, data.test(), samples, seed=EVAL_SEED), data.y_test)
+        report = error_report(predict(model, data.test(), samples, seed=TEST_POLICY_SEED), data.y_test)
         test[f"test_error{suffix}"], test[f"test_error{suffix}_stderr"] = report["error"], report["stderr"]
         print(f"  test error ({name}): {100 * report['error']:.2f}% +- {100 * report['stderr']:.2f} "
               f"({report['wrong']} wrong)", flush=True)

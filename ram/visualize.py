@@ -158,7 +158,7 @@ def _paths(model, images, seed):
     locations, glimpses, predictions = record_glimpses(model, images, seed)
     starts = np.asarray(sensor.patch_start(locations.reshape(-1, 2))).reshape(*locations.shape[:2], sensor.zooms, 2)
     sizes = [sensor.patch_size * sensor.scale**k for k in range(sensor.zooms)]
-    centres = sensor.image_size / 2 + locations * sensor.reach
+    centres = np.asarray(sensor.centre(locations))  # (N, T, 2) pixels
     return starts, sizes, centres, glimpses, predictions
 
 

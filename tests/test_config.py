@@ -10,6 +10,7 @@ import pytest
 
 import ram
 import ram.cli
+import ram.data
 from ram.config import (DEFAULTS, FIELDS, OUTPUT_FIELDS, PREVIOUS_VALUES, ConfigError, _check_relations,
                         make_config, saved_config)
 import run_mnist
@@ -208,10 +209,9 @@ def test_config_is_validated_before_any_data_is_loaded(monkeypatch, capsys):
         run_mnist.main(["--glimpses", "0"])
 
 
-def test_fresh_and_resume_exclude_each_other(capsys):
-    with pytest.raises(SystemExit):
-        run_mnist.main(["--fresh", "--resume", "--glimpses", "0"])
-    assert "--resume: not allowed with argument --fresh" in capsys.readouterr().err
+def test_resume_is_no_flag_it_is_what_a_rerun_does():
+    with pytest.raises(SystemExit, match="--resume: unknown flag"):
+        run_mnist.main(["--resume", "--glimpses", "1"])
 
 
 def test_docs_list_every_field_as_the_package_defines_it():

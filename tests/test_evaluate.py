@@ -151,15 +151,17 @@ def test_clear_errors(tmp_path, trained):
         evaluate.main([str(other)])
 
 
-def test_best_model_skips_runs_without_a_model_file(tmp_path):
-    """Extra seeds ship only their results.json: the best run that kept its model.h5 is chosen."""
-    for run, accuracy, has_model in ((0, 0.98, True), (1, 0.99, False), (2, 0.97, True)):
+def test_best_model_is_chosen_by_validation_among_runs_with_a_model_file(tmp_path):
+    """Extra seeds ship only their results.json: of the runs that kept their model.h5, the one with the
+    best final validation accuracy is chosen, never the best test accuracy (the test it is evaluated on)."""
+    for run, val, test, has_model in ((0, 0.97, 0.99, True), (1, 0.99, 0.99, False), (2, 0.98, 0.96, True)):
         run_dir = tmp_path / f"run_{run}"
         run_dir.mkdir()
-        (run_dir / "results.json").write_text(json.dumps({"finished": True, "test_accuracy": accuracy}))
+        (run_dir / "results.json").write_text(json.dumps({"finished": True, "test_accuracy": test,
+                                                          "history": [{"val_accuracy": 0.5}, {"val_accuracy": val}]}))
         if has_model:
             (run_dir / "model.h5").write_bytes(b"")
-    assert evaluate.best_model(str(tmp_path)) == str(tmp_path / "run_0" / "model.h5")
+    assert evaluate.best_model(str(tmp_path)) == str(tmp_path / "run_2" / "model.h5")
     (tmp_path / "run_0" / "model.h5").unlink()
     (tmp_path / "run_2" / "model.h5").unlink()
     with pytest.raises(FileNotFoundError, match="no finished run with a model.h5"):

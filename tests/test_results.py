@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ram.results import LOCK_NAME, ModelFileError, code_version, percent, run_lock, run_results, summarize
+from ram.results import LOCK_NAME, ModelFileError, RunFolderError, code_version, percent, run_lock, run_results, summarize
 
 
 def _run(folder, name, **doc):
@@ -29,7 +29,7 @@ def test_run_results_lists_finished_runs_by_number(tmp_path):
 def test_truncated_results_file_is_named(tmp_path):
     os.makedirs(tmp_path / "run_0")
     (tmp_path / "run_0" / "results.json").write_text('{"finished": tr')
-    with pytest.raises(ModelFileError, match="run_0.results.json is not valid JSON") as error:
+    with pytest.raises(RunFolderError, match="run_0.results.json is not valid JSON") as error:
         run_results(str(tmp_path))
     assert "Delete it and run the training command again" in str(error.value)  # how to recover
 
@@ -39,7 +39,7 @@ def test_a_run_held_by_a_live_process_is_refused_and_a_dead_ones_lock_taken_over
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         lock.write_text(f"{other.pid} {socket.gethostname()}")
-        with pytest.raises(ModelFileError, match=f"being trained by process {other.pid}"):
+        with pytest.raises(RunFolderError, match=f"being trained by process {other.pid}"):
             with run_lock(str(tmp_path)):
                 pass
         assert lock.read_text() == f"{other.pid} {socket.gethostname()}"  # left to its owner
@@ -48,7 +48,7 @@ def test_a_run_held_by_a_live_process_is_refused_and_a_dead_ones_lock_taken_over
         other.wait()
     with run_lock(str(tmp_path)):  # its process is gone: taken over
         assert lock.read_text() == f"{os.getpid()} {socket.gethostname()}"
-        with pytest.raises(ModelFileError):  # held: a second holder is refused, even this process
+        with pytest.raises(RunFolderError):  # held: a second holder is refused, even this process
             with run_lock(str(tmp_path)):
                 pass
     assert not lock.exists()  # released
@@ -56,7 +56,7 @@ def test_a_run_held_by_a_live_process_is_refused_and_a_dead_ones_lock_taken_over
 
 def test_a_lock_from_another_host_is_never_taken_over(tmp_path):
     (tmp_path / LOCK_NAME).write_text("1 some-other-host")
-    with pytest.raises(ModelFileError, match="process 1 on some-other-host.*delete"):
+    with pytest.raises(RunFolderError, match="process 1 on some-other-host.*delete"):
         with run_lock(str(tmp_path)):
             pass
 

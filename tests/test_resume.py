@@ -187,7 +187,7 @@ def test_files_written_before_a_field_existed_count_it_as_its_default(tmp_path):
     run_dir.mkdir()
     ram.saving.write_json(run_dir / "results.json", {"finished": True, "config": old_config, "test_accuracy": 0.5})
     assert train_run(config, str(run_dir), data=None)["test_accuracy"] == 0.5  # finished: skipped
-    with pytest.raises(ram.saving.ModelFileError, match="finished run of another config"):
+    with pytest.raises(ram.results.RunFolderError, match="finished run of another config"):
         train_run(config.replace(train_paths=2), str(run_dir), data=None)
     ram.saving.save_weights_json(model, tmp_path / "weights.json")
     doc = json.loads((tmp_path / "weights.json").read_text())

@@ -8,7 +8,7 @@ error of the deterministic path (the seed places the random first glimpse) and o
 import numpy as np
 
 from tools.probes import common  # the probe's command line
-from ram.evaluation import EVAL_SEED, error_report, predict
+from ram.evaluation import TEST_POLICY_SEED, error_report, predict
 
 
 def main():
@@ -17,7 +17,7 @@ def main():
     args, config, model, data = common.load(parser)
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
-    seeds = range(EVAL_SEED, EVAL_SEED + args.seeds)
+    seeds = range(TEST_POLICY_SEED, TEST_POLICY_SEED + args.seeds)
     for name, samples in (("deterministic", 0), ("one sampled path", 1)):
         reports = [error_report(predict(model, data.test(), samples, seed=seed), data.y_test)
                    for seed in seeds]

@@ -7,7 +7,7 @@ like the test set's (docs/tuning.md, session 10).
 """
 
 from tools.probes import common  # the probe's command line
-from ram.evaluation import EVAL_SEED, error_report, predict
+from ram.evaluation import TEST_POLICY_SEED, error_report, predict
 
 TRAIN_SPLIT = 3  # canvases of the training digits from (eval_seed, 3); other than VALIDATION_SPLIT and TEST_SPLIT
 
@@ -20,7 +20,7 @@ def main():
     sets = {"training digits": (data.fixed_set(data.x_train[:count], data.y_train[:count], TRAIN_SPLIT), data.y_train[:count]),
             "test": (data.test(), data.y_test)}
     for name, (dataset, labels) in sets.items():
-        r = error_report(predict(model, dataset, 0, seed=EVAL_SEED), labels)
+        r = error_report(predict(model, dataset, 0, seed=TEST_POLICY_SEED), labels)
         print(f"{name:16s} deterministic error {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
               f"({r['wrong']} of {r['count']})")
 
