@@ -29,7 +29,7 @@ def test_run_results_lists_finished_runs_by_number(tmp_path):
 def test_truncated_results_file_is_named(tmp_path):
     os.makedirs(tmp_path / "run_0")
     (tmp_path / "run_0" / "results.json").write_text('{"finished": tr')
-    with pytest.raises(RunFolderError, match="run_0.results.json is not valid JSON") as error:
+    with pytest.raises(ModelFileError, match="run_0.results.json is not valid JSON") as error:
         run_results(str(tmp_path))
     assert "Delete it and run the training command again" in str(error.value)  # how to recover
 
