@@ -80,20 +80,24 @@ def numpy_clutter(digit, offset, pool, sources, crops, spots, canvas=60, size=8)
     return np.minimum(image, 1)
 
 
-def test_cluttered_test_set_is_the_recipe_with_clutter_from_test_images(cluttered):
-    images, labels = cluttered.test_arrays(100)
-    np.testing.assert_array_equal(labels, cluttered.y_test[:100])
-    n = len(cluttered.x_test)
-    offsets = random_offsets(n, 60, seed=[cluttered.eval_seed, 2]).numpy()
-    draws = {k: v.numpy() for k, v in clutter_draws(n, 60, 4, 8, n, [cluttered.eval_seed, 102]).items()}
+@pytest.mark.parametrize("split,offset_key,clutter_key", [("test", 2, 102), ("validation", 1, 101)])
+def test_cluttered_fixed_sets_are_the_recipe_with_clutter_from_their_own_images(cluttered, split, offset_key,
+                                                                                  clutter_key):
+    """The test and validation canvases rebuilt with the numpy recipe, each with clutter cut from its
+    own split's digits and the draws of eval_seed."""
+    digits, all_labels = (cluttered.x_test, cluttered.y_test) if split == "test" else (cluttered.x_val, cluttered.y_val)
+    images, labels = (cluttered.test_arrays if split == "test" else cluttered.validation_arrays)(100)
+    np.testing.assert_array_equal(labels, all_labels[:100])
+    n = len(digits)
+    offsets = random_offsets(n, 60, seed=[cluttered.eval_seed, offset_key]).numpy()
+    draws = {k: v.numpy() for k, v in clutter_draws(n, 60, 4, 8, n, [cluttered.eval_seed, clutter_key]).items()}
     for i, image in enumerate(images):
-        expected = numpy_clutter(cluttered.x_test[i], offsets[i], cluttered.x_test, draws["source"][i],
-                                 draws["crop"][i], draws["spot"][i])
+        expected = numpy_clutter(digits[i], offsets[i], digits, draws["source"][i], draws["crop"][i], draws["spot"][i])
         np.testing.assert_allclose(image, expected, atol=1e-6)
     assert (draws["source"] < n).all() and draws["source"].max() > 0.9 * n  # drawn over the whole split
     assert draws["crop"].min() == 0 and draws["crop"].max() == 28 - 8  # every spot of the source digit
     assert draws["spot"].min() == 0 and draws["spot"].max() == 60 - 8  # every spot where a piece fits
-    clutter_pixels = [np.count_nonzero(img) - np.count_nonzero(d) for img, d in zip(images, cluttered.x_test)]
+    clutter_pixels = [np.count_nonzero(img) - np.count_nonzero(d) for img, d in zip(images, digits)]
     assert np.mean(clutter_pixels) > 40  # four 8x8 pieces of strokes: clutter is there
 
 
@@ -117,19 +121,6 @@ def test_cluttered_training_batches_are_the_recipe_with_clutter_from_training_im
             np.testing.assert_allclose(image, expected, atol=1e-6, err_msg=f"step {step}, image {j}")
         clutter_pixels = [np.count_nonzero(img) - np.count_nonzero(cluttered.x_train[k]) for img, k in zip(images, index)]
         assert np.mean(clutter_pixels) > 40
-
-
-def test_cluttered_validation_set_is_the_recipe_with_clutter_from_validation_images(cluttered):
-    images, labels = cluttered.validation_arrays(100)
-    np.testing.assert_array_equal(labels, cluttered.y_val[:100])
-    n = len(cluttered.x_val)
-    offsets = random_offsets(n, 60, seed=[cluttered.eval_seed, 1]).numpy()
-    draws = {k: v.numpy() for k, v in clutter_draws(n, 60, 4, 8, n, [cluttered.eval_seed, 101]).items()}
-    for i, image in enumerate(images):
-        expected = numpy_clutter(cluttered.x_val[i], offsets[i], cluttered.x_val, draws["source"][i],
-                                 draws["crop"][i], draws["spot"][i])
-        np.testing.assert_allclose(image, expected, atol=1e-6)
-    assert draws["source"].max() > 0.9 * n  # drawn over the whole split
 
 
 def test_cluttered_training_stream_is_a_function_of_seed_and_epoch(cluttered):
