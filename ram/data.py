@@ -158,7 +158,8 @@ class MnistData:
         self.steps_per_epoch = len(self.x_train) // self.batch_size // config.steps_per_execution * config.steps_per_execution
         if self.steps_per_epoch == 0:
             raise DataError(f"{len(self.x_train)} training images make fewer than steps_per_execution "
-                            f"({config.steps_per_execution}) batches of {self.batch_size}; lower one of them")
+                            f"({config.steps_per_execution}) batches of {self.batch_size}; raise --train-size, or "
+                            f"lower --batch-size or --steps-per-execution")
 
     def train(self, seed, first_epoch=0):
         """Infinite dataset of (images, labels) batches, epoch after epoch from `first_epoch`."""
