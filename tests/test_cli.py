@@ -161,7 +161,7 @@ def test_data_file_errors_say_what_is_wrong(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_probe_help_prints_no_tensorflow_log_lines():
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "docs", "probes", "error_distance.py"), "--help"],
+    out = subprocess.run([sys.executable, "-m", "tools.probes.error_distance", "--help"],
                          cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"},
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.startswith("usage: error_distance.py config model")

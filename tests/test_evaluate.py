@@ -172,7 +172,7 @@ def test_best_model_is_chosen_by_validation_among_runs_with_a_model_file(tmp_pat
 def test_eval_seed_flag_redraws_canvases_and_leaves_plain_mnist_alone(trained, report, tmp_path, capsys):
     assert evaluate.parse_args(["run_translated_mnist", "--eval-seed", "7"]).eval_seed == 7
     assert script_config("run_translated_mnist", eval_seed=7).eval_seed == 7
-    assert script_config("run_translated_mnist", eval_seed=None).eval_seed == run_translated_mnist.CONFIG["eval_seed"]
+    assert script_config("run_translated_mnist", eval_seed=None).eval_seed == ram.make_config(run_translated_mnist.CONFIG).eval_seed
     script, _ = trained
     capsys.readouterr()
     out = tmp_path / "recount"  # a folder that does not exist yet, as README's `--out /tmp/recount`

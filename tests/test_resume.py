@@ -185,7 +185,8 @@ def test_files_written_before_a_field_existed_count_it_as_its_default(tmp_path):
         checkpoint.load(str(tmp_path), model, config.replace(train_paths=2))
     run_dir = tmp_path / "run_0"
     run_dir.mkdir()
-    ram.saving.write_json(run_dir / "results.json", {"finished": True, "config": old_config, "test_accuracy": 0.5})
+    ram.saving.write_json(run_dir / "results.json", {"finished": True, "config": old_config, "test_accuracy": 0.5,
+                                                       "test_error": 0.5})
     assert train_run(config, str(run_dir), data=None)["test_accuracy"] == 0.5  # finished: skipped
     with pytest.raises(ram.results.RunFolderError, match="finished run of another config"):
         train_run(config.replace(train_paths=2), str(run_dir), data=None)
