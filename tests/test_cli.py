@@ -61,6 +61,7 @@ def _interrupt_after_first_epoch(monkeypatch):
     monkeypatch.setattr(EpochRecorder, "on_epoch_end", on_epoch_end)
 
 
+@pytest.mark.slow
 def test_interrupted_overwrite_keeps_the_finished_run_until_its_replacement_finishes(tmp_path, mnist_path, monkeypatch,
                                                                                      capsys):
     results = tmp_path / "results"
@@ -124,6 +125,7 @@ def test_early_errors_create_no_folders(tmp_path, mnist_path):
     assert list((tmp_path / "kept").iterdir()) == []  # the folder that was there stays, run_0/ is gone
 
 
+@pytest.mark.slow
 def test_evaluate_hint_gives_every_flag_the_model_needs(tmp_path, mnist_path):
     """`python evaluate.py run_mnist <a translated model>`: the hinted command runs as printed."""
     results = tmp_path / "translated"
