@@ -111,7 +111,8 @@ def averaged_weights(model):
 
 class Interrupt:
     """SIGINT / SIGTERM stop training at once (KeyboardInterrupt: the unfinished epoch is left out and
-    redone on resume), except while an epoch's checkpoint is written (`writing`): then right after it."""
+    redone on resume), except while an epoch's checkpoint is written (`writing`): then right after it.
+    A KeyboardInterrupt that Python swallows (raised inside a __del__) is raised again by `check`."""
 
     def __init__(self):
         self.requested = self.busy = False
@@ -121,11 +122,16 @@ class Interrupt:
         return self
 
     def _handle(self, signum, frame):
-        if self.busy and not self.requested:  # a second Ctrl-C stops even this; files are written atomically
-            self.requested = True
+        first, self.requested = not self.requested, True
+        if self.busy and first:  # a second Ctrl-C stops even this; files are written atomically
             print("\nStopping once this epoch's checkpoint is written...", flush=True)
             return
         raise KeyboardInterrupt
+
+    def check(self):
+        """Raises KeyboardInterrupt if a stop was asked for."""
+        if self.requested and not self.busy:
+            raise KeyboardInterrupt
 
     @contextlib.contextmanager
     def writing(self):
@@ -135,8 +141,7 @@ class Interrupt:
             yield
         finally:
             self.busy = False
-        if self.requested:
-            raise KeyboardInterrupt
+        self.check()
 
     def __exit__(self, *exc):
         for s, handler in self.previous.items():
@@ -159,6 +164,7 @@ class EpochRecorder(keras.callbacks.Callback):
             print(f"{self.run_dir}: {LOG_LEGEND}", flush=True)
 
     def on_epoch_begin(self, epoch, logs=None):
+        self.interrupt.check()
         self.epoch = epoch
         self.epoch_start = time.perf_counter()
         self.validation_seconds, self.compile_seconds = 0.0, 0.0
@@ -173,6 +179,10 @@ class EpochRecorder(keras.callbacks.Callback):
             steps = f"step {batch + 1}" if first == batch + 1 else f"steps {first}-{batch + 1}"
             raise TrainingError(f"loss became {loss} at epoch {self.epoch + 1}, {steps}; "
                                 f"stopped. The checkpoint of epoch {self.epoch} is kept.")
+        self.interrupt.check()
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.interrupt.check()
 
     def on_test_begin(self, logs=None):
         self.validation_start = time.perf_counter()
@@ -405,6 +415,7 @@ def _train(config, run_dir, data, start_over):
                 raise
         elif config.restore_best_weights and early_stopping.restored and early_stopping.restored[3] is not None:
             model.set_weights(early_stopping.restored[3])  # training had ended; restore the best epoch
+        interrupt.check()
     if not config.restore_best_weights:  # ema_momentum: keep the averaged weights (fit put them in, a resume may not)
         model.optimizer.finalize_variable_values(model.trainable_variables)
     best = max(state["history"], key=lambda h: h.get("val_accuracy", -1))

@@ -16,7 +16,7 @@ import run_mnist
 import run_translated_mnist
 from ram import checkpoint
 from ram.data import DataError, load_mnist
-from ram.training import EpochRecorder, _finish_replacement
+from ram.training import EpochRecorder, Interrupt, _finish_replacement
 from helpers import SMALL, cli_args
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -49,6 +49,24 @@ def test_ctrl_c_leaves_at_once_with_status_130(tmp_path, mnist_path):
     assert p.returncode == 130 and "interrupted" in out and "Traceback" not in out, out[-3000:]
     assert seconds < 5, f"{seconds:.1f} s from SIGINT to exit"
     assert json.loads((results / "run_0" / "results.json").read_text())["epochs_trained"] >= 1
+
+
+def test_a_swallowed_interrupt_still_stops_and_one_during_the_checkpoint_waits_for_it(capsys):
+    handler = signal.getsignal(signal.SIGINT)
+    with Interrupt() as interrupt:
+        try:
+            interrupt._handle(signal.SIGINT, None)
+        except KeyboardInterrupt:
+            pass  # as Python does with an exception raised inside a __del__
+        with pytest.raises(KeyboardInterrupt):
+            interrupt.check()  # at the next batch or epoch
+    with Interrupt() as interrupt:
+        with pytest.raises(KeyboardInterrupt):
+            with interrupt.writing():
+                interrupt._handle(signal.SIGINT, None)  # no raise: the checkpoint is written whole
+                written = True
+        assert written and "Stopping once this epoch's checkpoint is written" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGINT) is handler  # put back
 
 
 def _interrupt_after_first_epoch(monkeypatch):

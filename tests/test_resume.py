@@ -125,9 +125,10 @@ def test_sigkill_mid_epoch_and_mid_write_then_resume_equals_uninterrupted_run(tm
 def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, mnist_path):
     results = tmp_path / "results"
     p = _start(_args(results, mnist_path))
-    deadline = time.time() + 120
+    deadline = time.time() + 300
     while not (results / "run_0" / checkpoint.NAME).exists() and p.poll() is None and time.time() < deadline:
         time.sleep(0.02)
+    assert (results / "run_0" / checkpoint.NAME).exists(), "no epoch finished in 300 s: nothing to resume"
     p.send_signal(signal.SIGINT)
     out = p.communicate(timeout=120)[0]
     assert p.returncode == 130 and "interrupted" in out and "Traceback" not in out, out

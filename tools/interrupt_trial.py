@@ -1,11 +1,11 @@
 """Ctrl-C trial: starts a tiny run of a config script N times, sends SIGINT at a random moment (during
 start-up or training), and checks that each process exits within a few seconds with status 130.
 
-    RAM_MNIST=/path/to/mnist.npz python tools/interrupt_trial.py --tries 20
+    RAM_MNIST=/path/to/mnist.npz python -m tools.interrupt_trial --tries 20
 
-Prints one line per try and a summary; exits 1 if any try failed. A SIGINT that lands while Python
-still imports TensorFlow ends the process by the signal itself (Python's own behaviour, which a
-shell also reports as 130); those count as passes and are listed apart.
+Prints one line per try and a summary; exits 1 if any try failed. A SIGINT that lands while the
+process starts, before `ram` has loaded TensorFlow, ends it by the signal itself (return code -2,
+which a shell reports as 130); those count as passes and are listed apart.
 """
 import argparse
 import os
@@ -21,7 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--train-size", "512", "--validation-size", "200", "--epochs", "1000", "--batch-size", "64",
         "--glimpse-hidden", "16", "--location-hidden", "8", "--glimpse-size", "32", "--core-size", "32",
         "--policy-hidden", "16", "--glimpses", "4", "--test-every", "1000", "--jit-compile", "False",
-        "--steps-per-execution", "1"]
+        "--steps-per-execution", "1", "--early-stopping-patience", "0"]  # it never ends before the SIGINT
 STARTED = ": train = "  # the legend line a run prints when its training begins
 
 
@@ -70,6 +70,7 @@ def main(argv=None):
     parser.add_argument("--script", default="run_mnist.py", help="config script (default run_mnist.py)")
     parser.add_argument("--data", default=os.environ.get("RAM_MNIST"), help="mnist.npz (default $RAM_MNIST)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random moments")
+    parser.add_argument("--log-dir", help="write the whole output of each failed try here (try_<n>.log)")
     args, extra = parser.parse_known_args(argv)
     rng = random.Random(args.seed)
     passed, by_signal = 0, 0
@@ -90,6 +91,10 @@ def main(argv=None):
               f"  {'ok' if ok else 'FAILED'}", flush=True)
         if not ok:
             print(out[-2000:])
+            if args.log_dir:
+                os.makedirs(args.log_dir, exist_ok=True)
+                with open(os.path.join(args.log_dir, f"try_{i + 1}.log"), "w") as f:
+                    f.write(out)
     print(f"{passed} of {args.tries} tries exited within {args.within:g} s with status 130"
           + (f" ({by_signal} of them by the signal during start-up)" if by_signal else ""))
     return 0 if passed == args.tries else 1
