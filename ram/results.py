@@ -180,19 +180,14 @@ SHIPPED = [
 ]
 
 
-def results_dir_of(script, root="."):
-    """The results folder a config script names (read from its source: no import, no TensorFlow)."""
-    with open(os.path.join(root, f"{script}.py")) as f:
-        return re.search(r'^    results_dir="([^"]+)"', f.read(), re.M).group(1)
-
-
 def markdown_table(root="."):
     """README's results table, from the shipped folders' summary.json: test error in %, mean ± sample
     standard deviation over the n seeds."""
+    from .cli import script_config  # the one config loader (no TensorFlow)
     rows = ["| task | one sequence | one sampled sequence | MC 10 | n | paper | best public | min | command |",
             "|---|---|---|---|---|---|---|---|---|"]
     for script, task, paper, public, minutes in SHIPPED:
-        folder = results_dir_of(script, root)
+        folder = script_config(os.path.join(root, f"{script}.py")).results_dir
         summary = read_json(os.path.join(root, folder, "summary.json"))
         errors = [percent(summary, key) for key in ("test_error", "test_error_sampled", "test_error_mc")]
         rows.append(f"| {task} | **{errors[0]}** | {errors[1]} | {errors[2]} | {summary['runs']} | {paper} | "
