@@ -39,6 +39,7 @@ OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "linear")
 FIRST_LOCATIONS = ("random", "center", "context")
 REWARDS = ("correct", "probability")
+DISTRIBUTES = ("none", "mirrored", "data_parallel")
 
 # The defaults are the recommended MNIST experiment, `run_mnist.py`: make_config({}) is that config.
 FIELDS = {
@@ -95,8 +96,8 @@ FIELDS = {
     "restore_best_weights": Field(False, "at the end keep the weights of the epoch with the best validation accuracy (else the last epoch's)", bool, role="stopping"),
     "test_every": Field(10, "test accuracy every this many epochs (and always at the end)", int, min=1, role="stopping"),
     "mc_samples": Field(10, "sampled glimpse paths averaged by Monte Carlo evaluation", int, min=1),
-    "distribute": Field("none", "`none`: one device; `mirrored`: tf.distribute.MirroredStrategy, the batch split over all local GPUs (or `devices`), gradients summed", str, choices=("none", "mirrored")),
-    "devices": Field(None, "with `mirrored`: the devices, comma-separated (`GPU:0,GPU:1`); None: every local GPU, else the CPU", str, optional=True),
+    "distribute": Field("none", "`none`: one device; `mirrored` (TensorFlow backend): tf.distribute.MirroredStrategy, the batch split over all local GPUs (or `devices`), gradients summed; `data_parallel` (JAX backend): keras.distribution.DataParallel, the batch split over every device of every process (or `devices`); several processes or machines join through Keras's KERAS_DISTRIBUTION_* environment variables (README: Several machines)", str, choices=DISTRIBUTES),
+    "devices": Field(None, "with `mirrored` or `data_parallel`: this process's devices, comma-separated (`GPU:0,GPU:1`; `cpu:0,cpu:1` on JAX); None: every local GPU, else the CPU (`mirrored`), or every device (`data_parallel`)", str, optional=True),
     "jit_compile": Field(True, "compile the training step with XLA", bool),
     "steps_per_execution": Field(8, "training steps per compiled call (less Python overhead); each epoch uses a multiple of it, dropping at most this many - 1 batches of its shuffled order", int, min=1),
     # runs and output
@@ -225,7 +226,7 @@ def _check_relations(v):
         problems.append(f"train_shift: {v['train_shift']} moves centred `mnist` digits; `{v['dataset']}` already "
                         f"places each digit at random, so set 0")
     if v["devices"] is not None and v["distribute"] == "none":
-        problems.append(f"devices: {v['devices']!r} needs distribute `mirrored`")
+        problems.append(f"devices: {v['devices']!r} needs distribute `mirrored` or `data_parallel`")
     if v["lr_schedule"] == "linear" and v["min_learning_rate"] > v["learning_rate"]:
         problems.append(f"min_learning_rate: {v['min_learning_rate']} is above learning_rate {v['learning_rate']}")
     return problems

@@ -138,7 +138,9 @@ def random_offsets(count, canvas, seed):
 class MnistData:
     """Splits MNIST into train / validation / test and serves them as tf.data datasets."""
 
-    def __init__(self, config, path=None):
+    def __init__(self, config, path=None, devices=None):
+        """`devices`: the devices a keras.distribution splits each batch over (None: no split); every
+        batch, the evaluation sets' too, must then divide evenly among them."""
         (x_train, y_train), (x_test, y_test) = load_mnist(path or config.data_path)
         n_val = config.validation_size
         n_train = len(x_train) - n_val if config.train_size is None else min(config.train_size, len(x_train) - n_val)
@@ -151,6 +153,10 @@ class MnistData:
         self.train_shift = config.train_shift
         self.batch_size = config.batch_size
         self.eval_seed = config.eval_seed
+        self.devices = devices
+        if devices and self.batch_size % devices:
+            raise DataError(f"batch_size {self.batch_size} does not split evenly over {devices} devices; "
+                            f"set --batch-size to a multiple of {devices}")
         self._validation = self._test = None
         if self.batch_size > len(self.x_train):
             raise DataError(f"batch_size {self.batch_size} exceeds the {len(self.x_train)} training images")
@@ -166,13 +172,13 @@ class MnistData:
         images, labels = tf.constant(self.x_train), tf.constant(self.y_train)
         steps, batch, canvas = self.steps_per_epoch, self.batch_size, self.canvas
 
-        def epoch(e):
+        def epoch(e):  # (image index, step) pairs, batch after batch
             order = tf.random.experimental.stateless_shuffle(tf.range(len(self.x_train)), seed=tf.stack([tf.constant(seed, tf.int64), e]))
-            order = tf.reshape(order[: steps * batch], (steps, batch))  # drop what does not fill the steps
-            step_ids = tf.range(steps, dtype=tf.int64) + e * steps
-            return tf.data.Dataset.from_tensor_slices((order, step_ids))
+            step_ids = tf.repeat(tf.range(steps, dtype=tf.int64) + e * steps, batch)
+            return tf.data.Dataset.from_tensor_slices((order[: steps * batch], step_ids))  # drop what does not fill the steps
 
         def make_batch(index, step):
+            step = step[0]  # (B,) the same step
             offsets = random_offsets(batch, canvas, seed=tf.stack([tf.cast(seed, tf.int64) + 1, step])) if canvas else None
             clutter = shifts = None
             if self.distractors:  # training images clutter training images
@@ -183,7 +189,8 @@ class MnistData:
             return (_to_model_input(tf.gather(images, index), canvas, offsets, clutter, shifts, self.train_shift),
                     tf.gather(labels, index))
 
-        ds = tf.data.Dataset.range(first_epoch, 2**31).flat_map(epoch)
+        # batched by tf.data (not in `epoch`), so that keras.distribution sees the batch size it splits
+        ds = tf.data.Dataset.range(first_epoch, 2**31).flat_map(epoch).batch(batch, drop_remainder=True)
         return ds.map(make_batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
     def _clutter_draws(self, count, pool_size, seed):
@@ -210,13 +217,36 @@ class MnistData:
             return _to_model_input(x, canvas, tf.gather(offsets, i) if canvas else None, clutter), y
 
         count = len(images) if count is None else count
-        ds = tf.data.Dataset.from_tensor_slices((images[:count], labels[:count], tf.range(count))).batch(EVAL_BATCH)
-        return ds.map(make_batch).cache().prefetch(tf.data.AUTOTUNE)
+        batch = self._eval_batch(count)
+        ds = tf.data.Dataset.from_tensor_slices((images[:count], labels[:count], tf.range(count))).batch(batch)
+        ds = ds.map(make_batch).cache()
+        if self.devices:  # batched again after the map, so that keras.distribution sees the batch size it splits
+            ds = ds.unbatch().batch(batch)
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    def _eval_batch(self, count):
+        """EVAL_BATCH; split over devices, the largest batch up to it that cuts `count` images into equal
+        batches that divide evenly among the devices."""
+        if not self.devices:
+            return EVAL_BATCH
+        fits = [b for b in range(self.devices, EVAL_BATCH + 1, self.devices) if count % b == 0]
+        if not fits:
+            raise DataError(f"{count} evaluation images do not split evenly over {self.devices} devices; "
+                            f"set --validation-size to a multiple of {self.devices}")
+        return fits[-1]
+
+    @property
+    def validation_steps(self):
+        """Batches of one pass over the validation set; None: as many as it has. (Split over devices,
+        Keras cannot count them: the set repeats, and a pass is this many.)"""
+        return len(self.x_val) // self._eval_batch(len(self.x_val)) if self.devices else None
 
     def validation(self):
         """The validation set (one dataset, cached after its first pass)."""
         if self._validation is None:
             self._validation = self.fixed_set(self.x_val, self.y_val, VALIDATION_SPLIT)
+            if self.devices:
+                self._validation = self._validation.repeat()
         return self._validation
 
     def test(self):

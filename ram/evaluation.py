@@ -1,27 +1,13 @@
 """Test error of a trained model: deterministic policy, Monte Carlo over sampled paths, per class."""
 import math
 
-import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from .backend import probabilities_function
 from .config import CLASSES
 
 TEST_POLICY_SEED = 0  # the policy's seed at test (random first glimpses, sampled paths); not the canvases' eval_seed
-
-# Grappler's remapper pass fails on the evaluation graphs and prints errors (harmlessly: it then skips
-# them); without it they run as fast (measured) and silently. The setting is process-wide; XLA-compiled
-# training steps do not go through Grappler.
-tf.config.optimizer.set_experimental_options({"remapping": False})
-
-
-def _probabilities_fn(model, sample):
-    # Not XLA: XLA draws other random numbers than TensorFlow's kernels for the same seed,
-    # and sampled paths must match the model's own sampled call.
-    @tf.function(jit_compile=False)
-    def probabilities(images):
-        return keras.ops.softmax(model.glimpse_path(images, sample=sample)["logits"])
-    return probabilities
 
 
 def predict(model, dataset, samples=0, seed=None):
@@ -33,13 +19,13 @@ def predict(model, dataset, samples=0, seed=None):
     """
     if seed is not None:
         model.reseed(seed)
-    fn = _probabilities_fn(model, sample=samples > 0)
+    fn = probabilities_function(model, sample=samples > 0)
     out = []
     for images, _ in dataset:
         if samples == 0:
-            out.append(fn(images).numpy())
+            out.append(fn(images))
         else:
-            out.append(np.mean([fn(images).numpy() for _ in range(samples)], axis=0))
+            out.append(np.mean([fn(images) for _ in range(samples)], axis=0))
     return np.concatenate(out)
 
 
@@ -58,6 +44,6 @@ def record_glimpses(model, images, seed=None):
     (N, T, zooms, patch, patch), and the predicted classes (N,)."""
     if seed is not None:
         model.reseed(seed)
-    path = model.glimpse_path(tf.constant(images), sample=False, return_glimpses=True)
-    return (path["locations"].numpy(), path["glimpses"].numpy(),
-            np.argmax(path["logits"].numpy(), axis=1))
+    path = model.glimpse_path(ops.convert_to_tensor(images), sample=False, return_glimpses=True)
+    return (ops.convert_to_numpy(path["locations"]), ops.convert_to_numpy(path["glimpses"]),
+            np.argmax(ops.convert_to_numpy(path["logits"]), axis=1))

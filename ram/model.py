@@ -1,8 +1,8 @@
 """The Recurrent Attention Model (Mnih et al. 2014) as a Keras model trained by `fit`."""
 import keras
-import tensorflow as tf
 from keras import ops
 
+from . import backend
 from .config import CLASSES, MODEL_FIELDS, saved_config
 from .glimpse import GlimpseNetwork, GlimpseSensor
 from .losses import gaussian_log_prob, hybrid_loss
@@ -69,6 +69,14 @@ def make_core(kind, units):
     return keras.layers.SimpleRNNCell(units, activation="relu", name="core")
 
 
+class PolicySeedGenerator(keras.random.SeedGenerator):
+    """The policy's random generator (first glimpses, sampled moves, dropout): keras.random's, with each
+    tf.distribute replica drawing its own numbers."""
+
+    def next(self, ordered=True):
+        return backend.replica_seed(super().next(ordered))
+
+
 @keras.saving.register_keras_serializable("ram")
 class RecurrentAttentionModel(keras.Model):
     """RAM: glimpse sensor -> glimpse network -> core -> location policy, baseline and classifier.
@@ -94,7 +102,7 @@ class RecurrentAttentionModel(keras.Model):
         self.policy = LocationPolicy(s["policy_hidden"], name="location_policy")
         self.baseline = keras.layers.Dense(1, name="baseline")
         self.classifier = keras.layers.Dense(CLASSES, name="classifier")
-        self.seed_generator = keras.random.SeedGenerator(s["seed"], name="policy_seed")
+        self.seed_generator = PolicySeedGenerator(s["seed"], name="policy_seed")
         # training's std as a function of the optimizer step (training.build_model sets it from
         # `initial_location_std`; not saved: a loaded model trains at `location_std`); None: location_std
         self.location_std_schedule = None
@@ -132,7 +140,7 @@ class RecurrentAttentionModel(keras.Model):
         elif self.context_network is not None:  # REINFORCE trains the context network through this choice
             location = self._choose(h, h, sample, std, log_probs, baselines)
         elif s["first_location"] == "random":  # the same rule in training and evaluation
-            location = tf.random.stateless_uniform((batch, 2), self._next_seed(), -1.0, 1.0)
+            location = keras.random.uniform((batch, 2), -1.0, 1.0, seed=self.seed_generator)
         else:
             location = ops.zeros((batch, 2))
         locations.append(location)
@@ -171,21 +179,12 @@ class RecurrentAttentionModel(keras.Model):
     def drop(self, x, rate):
         """Inverted dropout from the policy's generator: each unit zeroed with probability `rate`,
         the rest divided by 1 - rate."""
-        keep = tf.random.stateless_uniform(ops.shape(x), self._next_seed()) >= rate
+        keep = keras.random.uniform(ops.shape(x), seed=self.seed_generator) >= rate
         return ops.where(keep, x / (1.0 - rate), ops.zeros_like(x))
 
     def location_noise(self, shape):
         """Standard normal noise of the sampled moves, from the policy's generator."""
-        return tf.random.stateless_normal(shape, self._next_seed())
-
-    def _next_seed(self):
-        """The policy generator's next stateless seed, as keras.random draws it. Under tf.distribute each
-        replica folds in its own id: a mirrored generator alone would give every replica the same noise."""
-        seed = self.seed_generator.next()
-        replica = tf.distribute.get_replica_context()
-        if replica is not None and replica.num_replicas_in_sync > 1:
-            seed = tf.random.experimental.stateless_fold_in(seed, replica.replica_id_in_sync_group)
-        return tf.cast(tf.math.floormod(seed, tf.int32.max - 1), "int32")
+        return keras.random.normal(shape, seed=self.seed_generator)
 
     def reseed(self, seed):
         """Resets the policy's random generator (first glimpses, sampled moves), so results repeat."""
@@ -198,21 +197,22 @@ class RecurrentAttentionModel(keras.Model):
     def call(self, images, training=False, sample=False):
         return ops.softmax(self.glimpse_path(images, sample=sample)["logits"])
 
-    def train_step(self, data):
-        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+    def sampled_losses(self, images, labels):
+        """The hybrid loss and its parts on sampled glimpse paths of a training batch, and the number of
+        paths (the batch size times `train_paths`); every backend's train_step differentiates this."""
         paths = self.settings["train_paths"]
         if paths > 1:  # M paths per image: (B, H, W) -> (B * M, H, W), an image's copies adjacent
             images, labels = ops.repeat(images, paths, axis=0), ops.repeat(labels, paths, axis=0)
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        with tf.GradientTape() as tape:
-            std = self.location_std_schedule(self.optimizer.iterations) if self.location_std_schedule is not None else None
-            path = self.glimpse_path(images, sample=True, std=std, dropout=self.settings["dropout"])
-            losses = self.hybrid_loss(labels, path)
-            # tf.distribute sums the replicas' gradients: scale each replica's mean to the global batch's
-            scaled = losses["loss"] / replicas
-        gradients = tape.gradient(scaled, self.trainable_variables)
-        self.optimizer.apply(gradients, self.trainable_variables)
-        return self._track(losses, ops.shape(images)[0])
+        schedule = self.location_std_schedule
+        std = None if schedule is None else schedule(self.optimizer.iterations)
+        path = self.glimpse_path(images, sample=True, std=std, dropout=self.settings["dropout"])
+        return self.hybrid_loss(labels, path), ops.shape(images)[0]
+
+    def train_step(self, *args):  # Keras's signature: (data) on TensorFlow, (state, data) on JAX
+        return backend.train_step(self, *args)
+
+    def test_step(self, *args):
+        return backend.test_step(self, *args)
 
     def hybrid_loss(self, labels, path):
         s = self.settings
@@ -220,16 +220,14 @@ class RecurrentAttentionModel(keras.Model):
                            s["cross_entropy_weight"], s["reinforce_weight"], s["baseline_weight"], s["reward"],
                            s["label_smoothing"])
 
-    def test_step(self, data):
-        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+    def test_losses(self, images, labels):
+        """Cross entropy and accuracy of the deterministic policy on a batch, and the batch size."""
         logits = self.glimpse_path(images, sample=False)["logits"]
         labels = ops.cast(labels, "int32")
-        return self._track({
-            "cross_entropy": ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)),
-            "accuracy": ops.mean(ops.cast(ops.equal(ops.argmax(logits, -1), labels), "float32"))},
-            ops.shape(images)[0])
+        return {"cross_entropy": ops.mean(ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)),
+                "accuracy": ops.mean(ops.cast(ops.equal(ops.argmax(logits, -1), labels), "float32"))}, ops.shape(images)[0]
 
-    def _track(self, values, batch):
+    def track(self, values, batch):
         """Updates the running means, weighting each batch by its size so epoch values are exact."""
         for name, value in values.items():
             self.trackers[name].update_state(value, sample_weight=batch)

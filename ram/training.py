@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import checkpoint
+from . import backend, checkpoint
 from .config import OUTPUT_FIELDS, changed_fields, saved_config
 from .data import MnistData, data_file_path
 from .evaluation import TEST_POLICY_SEED, error_report, predict
@@ -50,8 +50,21 @@ def make_optimizer(config, steps_per_epoch):
 
 
 def distribution_strategy(config):
-    """`mirrored`: tf.distribute.MirroredStrategy over `devices` (None: every local GPU, else the CPU);
-    `none`: None (one device, no strategy scope)."""
+    """`mirrored` (TensorFlow): tf.distribute.MirroredStrategy over `devices` (None: every local GPU,
+    else the CPU); `data_parallel` (JAX): keras.distribution.DataParallel over `devices` (None: every
+    device of every process), set for the whole process; `none`: None (one device, no strategy scope)."""
+    needs = {"mirrored": "tensorflow", "data_parallel": "jax"}.get(config.distribute)
+    if needs and backend.name() != needs:
+        raise backend.BackendError(f"distribute `{config.distribute}` runs on the {needs} backend, not "
+                                   f"{backend.name()}: set KERAS_BACKEND={needs}, or --distribute "
+                                   f"{'data_parallel' if needs == 'tensorflow' else 'mirrored'} for {backend.name()}.")
+    if config.distribute == "data_parallel":
+        backend.join_processes()
+        devices = [d.strip() for d in config.devices.split(",")] if config.devices else None
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+        return None
+    if backend.name() == "jax":
+        keras.distribution.set_distribution(None)
     if config.distribute == "none":
         return None
     devices = [f"/{d.strip()}" for d in config.devices.split(",")] if config.devices else None
@@ -60,9 +73,9 @@ def distribution_strategy(config):
 
 def build_model(config, steps_per_epoch):
     """A compiled model with weights drawn from `config.seed`, its variables placed by the config's
-    distribution strategy; `fit` then splits each batch over the strategy's replicas."""
-    keras.utils.set_random_seed(config.seed)
+    distribution; `fit` then splits each batch over the devices."""
     strategy = distribution_strategy(config)
+    keras.utils.set_random_seed(config.seed)
     with strategy.scope() if strategy else contextlib.nullcontext():
         model = RecurrentAttentionModel(config)
         if config.initial_location_std is not None:  # linear, like the learning rate, then flat
@@ -208,6 +221,8 @@ class EpochRecorder(keras.callbacks.Callback):
             logs["test_accuracy"] = test_accuracy(self.model, self.data)
         self.state["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
         self.state["wall_seconds"] = time.perf_counter() - self.start_time
+        if not writes():
+            return
         with self.interrupt.writing():
             checkpoint.save(self.run_dir, self.model, self.early_stopping, self.state)
             write_json(os.path.join(self.run_dir, "results.json"),
@@ -284,7 +299,7 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 
 
 def results_document(config, state, finished, test=None):
-    versions = {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
+    versions = backend.versions()
     doc = {"finished": finished, "config": dict(config), "epochs_trained": len(state["history"]),
            "wall_seconds": state["wall_seconds"], "history": state["history"],
            "provenance": provenance(data_file_path(config.data_path), versions)}
@@ -293,6 +308,11 @@ def results_document(config, state, finished, test=None):
     if test:
         doc.update(test)
     return doc
+
+
+def writes():
+    """Whether this process writes the run's files: process 0 of a several-process training, or the one."""
+    return backend.process_index() == 0
 
 
 REPLACEMENT = ".overwrite"  # run_<i>.overwrite/: a finished run retrained (--overwrite) beside it
@@ -304,7 +324,8 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
     finished run is retrained (`overwrite`) in run_<i>.overwrite/, which takes its place only when
     finished: until then the finished run stays whole, and an interrupted retraining resumes there."""
     replacement = run_dir + REPLACEMENT
-    _finish_replacement(run_dir)
+    if writes():
+        _finish_replacement(run_dir)
     results_path = os.path.join(run_dir, "results.json")
     saved = read_results(results_path) if os.path.exists(results_path) else {}
     if not saved.get("finished"):
@@ -315,11 +336,13 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
             print(f"{run_dir}: resuming its interrupted --overwrite in {replacement}/; the finished run stays "
                   f"as it is until the new one replaces it (delete {replacement}/ to keep it).")
         else:
-            shutil.rmtree(replacement, ignore_errors=True)
+            if writes():
+                shutil.rmtree(replacement, ignore_errors=True)
             print(f"{run_dir}: retraining the finished run in {replacement}/, which replaces it when done; "
                   f"until then {run_dir} stays as it is.")
         doc = _train_in(config, replacement, data, start_over=not pending)
-        _swap_in(replacement, run_dir)
+        if writes():
+            _swap_in(replacement, run_dir)
         return doc
     diffs = run_changes(saved, config)
     if diffs:
@@ -335,7 +358,10 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
 
 def _train_in(config, run_dir, data, start_over):
     """_train in `run_dir` while holding its lock. Folders this creates are removed again if it
-    fails before writing into them (a bad initial_model, a Ctrl-C while the model builds)."""
+    fails before writing into them (a bad initial_model, a Ctrl-C while the model builds). The other
+    processes of a several-process training only read the folder, which process 0 writes."""
+    if not writes():
+        return _train(config, run_dir, data, start_over=start_over)
     created, folder = [], os.path.abspath(run_dir)
     while not os.path.isdir(folder):
         created.append(folder)
@@ -379,18 +405,22 @@ def _finish_replacement(run_dir):
 def _train(config, run_dir, data, start_over):
     """train_run's part while it holds the run's lock: resume or start, fit, final test, files."""
     results_path = os.path.join(run_dir, "results.json")
-    if start_over:
+    if start_over and writes():
         checkpoint.remove(run_dir)
     model = build_model(config, data.steps_per_epoch)
     state = {"config": dict(config), "history": [], "wall_seconds": 0.0}
     early = None
-    restored = checkpoint.load(run_dir, model, config) if checkpoint.exists(run_dir) else None
+    restored = checkpoint.load(run_dir, model, config) if not start_over and checkpoint.exists(run_dir) else None
+    backend.check_processes_agree(len(restored[0]["history"]) if restored else 0, run_dir)
+    if backend.process_count() > 1 and not writes():
+        print(f"{run_dir}: process {backend.process_index()} of {backend.process_count()}, training with process 0, "
+              f"which writes the run's files and prints its epochs.", flush=True)
     if restored:
         state, early = restored
         print(f"{run_dir}: resuming after epoch {len(state['history'])} (--fresh starts over).")
     elif config.initial_model:  # a resumed run continues from its own checkpoint instead
         state["initial_model"] = load_initial_weights(model, config.initial_model)
-        accuracy = model.evaluate(data.validation(), verbose=0, return_dict=True)["accuracy"]
+        accuracy = model.evaluate(data.validation(), steps=data.validation_steps, verbose=0, return_dict=True)["accuracy"]
         print(f"{run_dir}: starting from the weights of {config.initial_model} "
               f"(validation accuracy {100 * accuracy:.2f}% before training).")
     first_epoch = len(state["history"])
@@ -403,10 +433,11 @@ def _train(config, run_dir, data, start_over):
         recorder = EpochRecorder(config, data, run_dir, state, early_stopping, interrupt, start)
         if first_epoch < config.epochs and not _stopped_early(state["history"], patience):
             # EarlyStopping sees each epoch before the recorder checkpoints its state.
-            callbacks = [early_stopping, recorder, *tensorboard_callbacks(config, run_dir, data)]
+            callbacks = [early_stopping, recorder, *(tensorboard_callbacks(config, run_dir, data) if writes() else [])]
             try:
                 model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
-                          steps_per_epoch=data.steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
+                          validation_steps=data.validation_steps, steps_per_epoch=data.steps_per_epoch,
+                          epochs=config.epochs, initial_epoch=first_epoch,
                           callbacks=callbacks, verbose=1 if config.verbose == 1 else 0, shuffle=False)
             except (KeyboardInterrupt, TrainingError):  # the process may leave without shutdown (cli.leave)
                 for callback in callbacks:
@@ -432,9 +463,11 @@ def _train(config, run_dir, data, start_over):
               f"({report['wrong']} wrong)", flush=True)
     test["test_accuracy"] = 1 - test["test_error"]
     state["wall_seconds"] = time.perf_counter() - start  # the whole run: compilation, training, final test
+    doc = results_document(config, state, finished=True, test=test)
+    if not writes():
+        return doc
     save_model(model, os.path.join(run_dir, "model.h5"))
     save_weights_json(model, os.path.join(run_dir, "weights.json"))
-    doc = results_document(config, state, finished=True, test=test)
     write_json(results_path, doc)
     checkpoint.remove(run_dir)
     epochs = len(state["history"])
@@ -470,10 +503,16 @@ def _ends_after(history, config):
 def train_all(config, fresh=False, overwrite=False, only_run=None):
     """Trains every run of a validated config (resuming or skipping what is done), or only run
     `only_run`, then writes and prints the summary over every finished run in its folder."""
-    data = MnistData(config)
+    devices = None
+    if config.distribute == "data_parallel":
+        backend.join_processes()  # before JAX computes anything
+        devices = len(config.devices.split(",")) * backend.process_count() if config.devices else backend.device_count()
+    data = MnistData(config, devices=devices)
     for run in range(config.runs) if only_run is None else [only_run]:
         run_config = config.replace(seed=config.seed + run)
         train_run(run_config, os.path.join(config.results_dir, f"run_{run}"), data, fresh=fresh, overwrite=overwrite)
+    if not writes():
+        return None
     summary = summarize(finished_runs(config.results_dir, config))
     write_json(os.path.join(config.results_dir, "summary.json"), summary)
     several = summary["runs"] > 1  # a spread over one run says nothing

@@ -63,7 +63,7 @@ strategy = model.distribute_strategy
 same = tf.constant(images[:4])  # every replica gets these images
 paths = strategy.run(lambda x: model.glimpse_path(x, sample=True)["locations"], args=(same,))
 first, second = [p.numpy() for p in strategy.experimental_local_results(paths)]
-seeds = strategy.run(lambda: tf.stack([model._next_seed(), model._next_seed()]))  # two draws per replica
+seeds = strategy.run(lambda: tf.stack([model.seed_generator.next(), model.seed_generator.next()]))  # two draws per replica
 seeds = np.concatenate([s.numpy() for s in strategy.experimental_local_results(seeds)])
 distinct_seeds = len({tuple(s) for s in seeds.tolist()})
 print(json.dumps({"replicas": strategy.num_replicas_in_sync, "diff": diff, "scale": scale,
