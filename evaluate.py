@@ -64,17 +64,19 @@ def output_folder(model_path):
 def main(argv=None):
     args = parse_args(argv)
     import ram  # TensorFlow from here on (ram.config, imported above, is pure Python)
+    from ram.backend import BackendError, check
     from ram.data import DataError
     from ram.evaluation import error_report, predict
     from ram.saving import ModelFileError, load_model
     from ram.visualize import plot_accuracy, render_examples
     try:
+        check()
         config = script_config(args.config, field_overrides(args), data_path=args.data, eval_seed=args.eval_seed)
         samples = args.samples or config.mc_samples
         model_path = args.model or best_model(config.results_dir)
         model = load_model(model_path, expected=config)
         data = ram.MnistData(config)
-    except (ConfigError, DataError, ModelFileError, FileNotFoundError) as error:
+    except (BackendError, ConfigError, DataError, ModelFileError, FileNotFoundError) as error:
         sys.exit(f"error: {error}")
     print(f"model: {model_path}")
     if args.eval_seed is not None:

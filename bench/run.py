@@ -4,6 +4,7 @@
     python -m bench --tiny              # a few steps of one case (checks the benchmark runs)
     python -m bench --time-to-accuracy run_mnist [-- --core rnn ...]   # minutes to the paper's test error
     python -m bench --paired run_mnist_fast -- --batch-size 256         # a config change's speed, in one process
+    python -m bench --shipped --backend both   # each shipped config as it trains, on TensorFlow and JAX in turn
 
 Each case runs in its own process (clean peak RSS). Prints a table; writes JSON with the machine's
 core count and library versions (default bench/results/<date>.json).
@@ -24,6 +25,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 CONFIGS = ("run_mnist", "run_translated_mnist", "run_cluttered_mnist", "run_cluttered_mnist_100")
+SHIPPED = ("run_mnist", "run_mnist_fast", "run_translated_mnist", "run_cluttered_mnist", "run_cluttered_mnist_100")
+BACKENDS = ("tensorflow", "jax")
 CORES = ("lstm", "rnn")
 BATCHES = (32, 128)
 
@@ -35,11 +38,14 @@ def _config(config_name, **overrides):
 
 def measure_case(config_name, core, batch, seconds, repeats, mnist_path):
     """Steady-state training img/s (median and range of `repeats` windows), evaluation img/s,
-    compile time and peak RSS, for one config / core / batch size."""
+    compile time and peak RSS, for one config / core / batch size (None: the config's) on the backend
+    KERAS_BACKEND names."""
     import keras
     import ram
     from ram.training import build_model
-    config = _config(config_name, core=core, batch_size=batch, data_path=mnist_path)
+    fields = {k: v for k, v in (("core", core), ("batch_size", batch)) if v is not None}
+    config = _config(config_name, **fields, data_path=mnist_path)
+    core, batch = config.core, config.batch_size
     data = ram.MnistData(config)
     model = build_model(config, data.steps_per_epoch)
     stamps = []  # one per compiled call of `steps_per_execution` steps
@@ -71,7 +77,7 @@ def measure_case(config_name, core, batch, seconds, repeats, mnist_path):
         t = time.perf_counter()
         model.evaluate(test, verbose=0)
         evaluation.append(len(data.x_test) / (time.perf_counter() - t))
-    return {"config": config_name, "core": core, "batch_size": batch,
+    return {"config": config_name, "backend": keras.backend.backend(), "core": core, "batch_size": batch,
             "train_mflop_per_image": train_flops_per_image(model) / 1e6,
             "train_img_s": statistics.median(train), "train_img_s_range": [min(train), max(train)],
             "data_img_s": data_img_s,
@@ -188,18 +194,26 @@ def paired(config_name, extra_args, mnist_path, seconds, repeats):
 
 
 def machine():
+    import jax
     import keras
     import numpy
     import tensorflow as tf
-    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": numpy.__version__,
+    return {"cpu_count": os.cpu_count(), "cpu": _cpu(), "platform": platform.platform(), "python": platform.python_version(),
+            "tensorflow": tf.__version__, "jax": jax.__version__, "keras": keras.__version__, "numpy": numpy.__version__,
             "date": datetime.datetime.now().isoformat(timespec="seconds")}
 
 
+def _cpu():
+    from ram.results import cpu_model
+    return cpu_model()
+
+
 def _run_case_in_subprocess(case, args):
+    case = dict(case)
     command = [sys.executable, "-m", "bench", "--case", json.dumps(case), "--seconds", str(args.seconds),
                "--repeats", str(args.repeats)] + (["--data", args.data] if args.data else [])
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": case.pop("backend")}
+    command[command.index("--case") + 1] = json.dumps(case)
     out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"bench case {case} failed:\n{out.stderr[-3000:]}")
@@ -209,15 +223,30 @@ def _run_case_in_subprocess(case, args):
 def table(rows, gflops):
     """Markdown table; `ceiling` is the img/s if every training FLOP ran at the measured matmul rate."""
     lines = [f"matmul (128x512 @ 512x1024, XLA): {gflops:.0f} GFLOP/s", "",
-             "| config | core | batch | train img/s (median, range) | input pipeline img/s | MFLOP/img | ceiling img/s "
-             "| eval img/s | compile s | peak RSS MiB |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| config | backend | core | batch | train img/s (median, range) | input pipeline img/s | MFLOP/img "
+             "| ceiling img/s | eval img/s | compile s | peak RSS MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lo, hi = r["train_img_s_range"]
         ceiling = gflops * 1e3 / r["train_mflop_per_image"]
-        lines.append(f"| {r['config']} | {r['core']} | {r['batch_size']} | {r['train_img_s']:,.0f} ({lo:,.0f}-{hi:,.0f}) "
+        lines.append(f"| {r['config']} | {r['backend']} | {r['core']} | {r['batch_size']} | {r['train_img_s']:,.0f} ({lo:,.0f}-{hi:,.0f}) "
                      f"| {r['data_img_s']:,.0f} | {r['train_mflop_per_image']:.1f} | {ceiling:,.0f} | {r['eval_img_s']:,.0f} | {r['compile_seconds']:.1f} | {r['peak_rss_mib']:,.0f} |")
     return "\n".join(lines)
+
+
+def backend_ratios(rows):
+    """Lines comparing JAX with TensorFlow where both ran the same case: training, evaluation, compile."""
+    by_case = {}
+    for r in rows:
+        by_case.setdefault((r["config"], r["core"], r["batch_size"]), {})[r["backend"]] = r
+    lines = []
+    for (config, core, batch), pair in by_case.items():
+        if len(pair) == 2:
+            t, j = pair["tensorflow"], pair["jax"]
+            lines.append(f"{config} ({core}, batch {batch}): JAX / TensorFlow training img/s x{j['train_img_s'] / t['train_img_s']:.2f}, "
+                         f"evaluation x{j['eval_img_s'] / t['eval_img_s']:.2f}, compile {j['compile_seconds']:.1f} s "
+                         f"against {t['compile_seconds']:.1f} s")
+    return lines
 
 
 def main(argv=None):
@@ -235,11 +264,21 @@ def main(argv=None):
                         "the flags after --, both in one process, timed in alternating windows")
     parser.add_argument("config_args", nargs=argparse.REMAINDER, help="after --: flags for --time-to-accuracy's "
                                                                        "or --paired's config, e.g. -- --core rnn")
+    parser.add_argument("--shipped", action="store_true", help="each shipped config script as it trains (its own core and "
+                        "batch size) instead of every config x core x batch size")
+    parser.add_argument("--backend", choices=BACKENDS + ("both",), default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+                        help="Keras backend (default: $KERAS_BACKEND, else tensorflow); `both`: every case on "
+                             "each, in turn (cases only)")
     parser.add_argument("--out", help="JSON output path (default bench/results/<date>.json)")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: one case, JSON on stdout
     args = parser.parse_args(argv)
     if args.paired and args.time_to_accuracy:
         parser.error("--paired and --time-to-accuracy are separate runs: give one")
+    if args.backend == "both" and (args.paired or args.time_to_accuracy):
+        parser.error("--backend both times the cases; --paired and --time-to-accuracy run in one process: "
+                     "give --backend tensorflow or jax")
+    if args.backend != "both":
+        os.environ["KERAS_BACKEND"] = args.backend  # before Keras loads (in this process and the cases')
     if args.case:
         print(json.dumps(measure_case(**json.loads(args.case), seconds=args.seconds, repeats=args.repeats,
                                       mnist_path=args.data)))
@@ -260,12 +299,17 @@ def main(argv=None):
         print(json.dumps(report["time_to_accuracy"], indent=1))
     else:
         cases = ([{"config_name": "run_mnist", "core": "rnn", "batch": 32}] if args.tiny else
+                 [{"config_name": c, "core": None, "batch": None} for c in SHIPPED] if args.shipped else
                  [{"config_name": c, "core": k, "batch": b} for c in CONFIGS for k in CORES for b in BATCHES])
+        backends = BACKENDS if args.backend == "both" else (args.backend,)
+        cases = [{**case, "backend": b} for case in cases for b in backends]  # the backends in turn, case by case
         if args.tiny:
             args.seconds, args.repeats = 1, 3
         report["cases"] = [_run_case_in_subprocess(case, args) for case in cases]
         report["matmul_gflops"] = matmul_gflops(seconds=1 if args.tiny else 5)
         print(table(report["cases"], report["matmul_gflops"]))
+        for line in backend_ratios(report["cases"]):
+            print(line)
     path = args.out or os.path.join(ROOT, "bench", "results", f"{datetime.date.today().isoformat()}.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     from ram.saving import write_json

@@ -150,31 +150,35 @@ def _jax_test_step(model, state, data):
 
 def probabilities_function(model, sample):
     """A compiled images -> class probabilities (numpy) of the deterministic (`sample` False) or one
-    sampled glimpse path, advancing the model's policy generator as the model's own call does. Not
-    XLA on TensorFlow: XLA draws other random numbers than TensorFlow's kernels for the same seed."""
-    if name() == "jax":
-        import jax
+    sampled glimpse path, advancing the model's policy generator as the model's own call does."""
+    return _jax_probabilities(model, sample) if name() == "jax" else _tensorflow_probabilities(model, sample)
 
-        @jax.jit
-        def probabilities(trainable, non_trainable, images):
-            return model.stateless_call(trainable, non_trainable, images, sample=sample)
 
-        def run(images):
-            # with several processes each computes all on its own devices, from its copy of the values
-            value = (lambda v: np.asarray(v.value)) if jax.process_count() > 1 else (lambda v: v.value)
-            out, non_trainable = probabilities([value(v) for v in model.trainable_variables],
-                                               [value(v) for v in model.non_trainable_variables], np.asarray(images))
-            for v, value in zip(model.non_trainable_variables, non_trainable):
-                v.assign(value)
-            return np.asarray(out)
-        return run
+def _jax_probabilities(model, sample):
+    import jax
+    compiled = jax.jit(lambda trainable, non_trainable, images: model.stateless_call(trainable, non_trainable, images,
+                                                                                      sample=sample))
+
+    def probabilities(images):
+        # with several processes each computes everything on its own devices, from its copy of the values
+        read = (lambda v: np.asarray(v.value)) if jax.process_count() > 1 else (lambda v: v.value)
+        out, non_trainable = compiled([read(v) for v in model.trainable_variables],
+                                      [read(v) for v in model.non_trainable_variables], np.asarray(images))
+        for v, new in zip(model.non_trainable_variables, non_trainable):  # the policy's generator moved on
+            v.assign(new)
+        return np.asarray(out)
+    return probabilities
+
+
+def _tensorflow_probabilities(model, sample):
+    """Not XLA: XLA draws other random numbers than TensorFlow's kernels for the same seed."""
     import tensorflow as tf
     # Grappler's remapper pass fails on these graphs and prints errors (harmlessly: it then skips
     # them); without it they run as fast (measured) and silently. Process-wide; XLA-compiled training
     # steps do not go through Grappler.
     tf.config.optimizer.set_experimental_options({"remapping": False})
-    probabilities = tf.function(lambda images: model(images, sample=sample), jit_compile=False)
-    return lambda images: probabilities(images).numpy()
+    compiled = tf.function(lambda images: model(images, sample=sample), jit_compile=False)
+    return lambda images: compiled(images).numpy()
 
 
 def versions():

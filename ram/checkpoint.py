@@ -7,6 +7,7 @@ state with its best weights, and the run's history as JSON.
 import json
 import os
 
+import keras
 import numpy as np
 
 from .config import changed_fields, fields_with
@@ -36,7 +37,7 @@ def save(run_dir, model, early_stopping, state):
     best_weights = early_stopping.best_weights
     if best_weights is not None:
         arrays.update({f"best/{i}": w for i, w in enumerate(best_weights)})
-    meta = {"state": state,
+    meta = {"state": state, "backend": keras.backend.backend(),
             "early_stopping": {"wait": early_stopping.wait, "best": early_stopping.best,
                                "best_epoch": early_stopping.best_epoch, "has_best_weights": best_weights is not None}}
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
@@ -69,6 +70,10 @@ def load(run_dir, model, config):
     file = path(run_dir)
     arrays, meta = _read(file)
     saved = meta["state"]["config"]
+    written_on = meta.get("backend", "tensorflow")  # checkpoints from before JAX: TensorFlow's
+    if written_on != keras.backend.backend():  # the policy's random stream and the seed's dtype differ
+        raise ModelFileError(f"checkpoint {file} was written on the {written_on} backend; resume it with "
+                             f"KERAS_BACKEND={written_on}, or pass --fresh to start over on {keras.backend.backend()}.")
     diffs = changed_fields(saved, config, IGNORED_FIELDS)
     if diffs:
         raise ModelFileError(f"checkpoint {file} was made with another config (fields {', '.join(diffs)}); "

@@ -113,12 +113,13 @@ def main(config_overrides, argv=None, description=None):
             problems.append(f"--only-run {args.only_run}: must name one of the runs 0 .. {runs - 1} (runs {runs}; raise --runs)")
         config = make_config({**config_overrides, **cli}, problems)
         from . import training  # TensorFlow from here on
+        from .backend import BackendError
         from .data import DataError
         from .results import RunFolderError
         from .saving import ModelFileError
         try:
             return training.train_all(config, fresh=args.fresh, overwrite=args.overwrite, only_run=args.only_run)
-        except (DataError, ModelFileError, RunFolderError, training.TrainingError) as error:
+        except (BackendError, DataError, ModelFileError, RunFolderError, training.TrainingError) as error:
             leave(1, f"error: {error}", now)
     except ConfigError as error:
         sys.exit(f"error: {error}")

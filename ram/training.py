@@ -503,6 +503,7 @@ def _ends_after(history, config):
 def train_all(config, fresh=False, overwrite=False, only_run=None):
     """Trains every run of a validated config (resuming or skipping what is done), or only run
     `only_run`, then writes and prints the summary over every finished run in its folder."""
+    backend.check()
     devices = None
     if config.distribute == "data_parallel":
         backend.join_processes()  # before JAX computes anything

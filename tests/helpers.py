@@ -25,3 +25,45 @@ def cli_args(mnist_path, results_dir, **fields):
 def count_wrong(model, dataset):
     """Test images the model's deterministic policy gets wrong, counted with numpy from its probabilities."""
     return sum(int(np.sum(np.argmax(model(images).numpy(), axis=1) != labels.numpy())) for images, labels in dataset)
+
+
+# one small model per first-glimpse rule, for the cross-backend file checks (tests/test_jax.py)
+CROSS_BACKEND_MODELS = {"context": dict(first_location="context", context_grid=4, core="lstm"),
+                        "random": dict(first_location="random", core="rnn", zooms=2)}
+MODEL_FILES = ("model.h5", "model.keras", "weights.json")
+
+
+def model_outputs(model):
+    """What a model computes on fixed images, comparable across backends: the deterministic path's
+    logits from a given first glimpse, and (unless the first glimpse is random) the model's own call."""
+    from keras import ops
+    images = ops.convert_to_tensor(np.random.default_rng(1).random((8, 28, 28)).astype("float32"))
+    logits = model.glimpse_path(images, sample=False, first_glimpse_at=[0.3, -0.2])["logits"]
+    call = None if model.settings["first_location"] == "random" else ops.convert_to_numpy(model(images)).tolist()
+    return {"logits": ops.convert_to_numpy(logits).tolist(), "call": call}
+
+
+def write_model_files(folder):
+    """Each CROSS_BACKEND_MODELS model with random weights as .h5, .keras and .json in folder/<kind>/;
+    returns each model's outputs."""
+    import os
+    from ram.saving import save_model, save_weights_json
+    out = {}
+    for kind, fields in CROSS_BACKEND_MODELS.items():
+        model = ram.RecurrentAttentionModel(small_config(**fields, seed=3))
+        rng = np.random.default_rng(0)
+        for v in model.trainable_weights:  # non-default values everywhere
+            v.assign(rng.normal(scale=0.2, size=v.shape).astype(np.float32))
+        os.makedirs(os.path.join(folder, kind), exist_ok=True)
+        for name in MODEL_FILES:
+            (save_weights_json if name.endswith(".json") else save_model)(model, os.path.join(folder, kind, name))
+        out[kind] = model_outputs(model)
+    return out
+
+
+def read_model_files(folder):
+    """model_outputs of every file write_model_files wrote into `folder`, loaded here."""
+    import os
+    from ram.saving import load_model
+    return {f"{kind}/{name}": model_outputs(load_model(os.path.join(folder, kind, name), expected=small_config(**fields)))
+            for kind, fields in CROSS_BACKEND_MODELS.items() for name in MODEL_FILES}

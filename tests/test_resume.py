@@ -79,11 +79,24 @@ def _epochs_recorded(results_dir):
     return len(json.loads(path.read_text())["history"]) if path.exists() else 0
 
 
+def assert_same_run(results_dir, reference):
+    """The run in `results_dir` has the epochs, history, final test and weights of the one in `reference`."""
+    (doc, weights), (ref_doc, ref_weights) = _final(results_dir), _final(reference)
+    assert doc["epochs_trained"] == ref_doc["epochs_trained"]
+    assert [h["epoch"] for h in doc["history"]] == [h["epoch"] for h in ref_doc["history"]]
+    for a, b in zip(doc["history"], ref_doc["history"]):
+        assert a["val_accuracy"] == pytest.approx(b["val_accuracy"], abs=1e-6)
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4, abs=1e-5)
+    assert doc["test_accuracy"] == pytest.approx(ref_doc["test_accuracy"], abs=1e-6)
+    for name, value in ref_weights.items():
+        np.testing.assert_allclose(weights[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+
+
 def test_sigkill_mid_epoch_and_mid_write_then_resume_equals_uninterrupted_run(tmp_path, mnist_path):
     reference = tmp_path / "reference"
     done = _start(_args(reference, mnist_path))
     assert done.wait(timeout=300) == 0, done.stdout.read()
-    ref_doc, ref_weights = _final(reference)
+    ref_doc = _final(reference)[0]
 
     killed = tmp_path / "killed"
     # mid-write kills: inside the 2nd and 5th atomic writes (checkpoint / results of early epochs)
@@ -110,15 +123,7 @@ def test_sigkill_mid_epoch_and_mid_write_then_resume_equals_uninterrupted_run(tm
     p = _start(_args(killed, mnist_path))
     out = p.communicate(timeout=300)[0]
     assert p.returncode == 0, out
-    doc, weights = _final(killed)
-    assert doc["epochs_trained"] == ref_doc["epochs_trained"]
-    assert [h["epoch"] for h in doc["history"]] == [h["epoch"] for h in ref_doc["history"]]
-    for a, b in zip(doc["history"], ref_doc["history"]):
-        assert a["val_accuracy"] == pytest.approx(b["val_accuracy"], abs=1e-6)
-        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4, abs=1e-5)
-    assert doc["test_accuracy"] == pytest.approx(ref_doc["test_accuracy"], abs=1e-6)
-    for name, value in ref_weights.items():
-        np.testing.assert_allclose(weights[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+    assert_same_run(killed, reference)
     # (that running a finished run again retrains nothing: tests/test_training.py, in-process)
 
 
