@@ -200,9 +200,10 @@ class MnistData:
         """(count, 2) top-left (row, col) of the digits of the fixed set `split` on their canvases."""
         return random_offsets(count, self.canvas, seed=[self.eval_seed, split])
 
-    def fixed_set(self, images, labels, split, count=None):
+    def fixed_set(self, images, labels, split, count=None, devices=None):
         """Fixed dataset for evaluation (the first `count` images); translations (and clutter, cut from
-        the same split's images) drawn once from (eval_seed, split), the same whatever `count` is."""
+        the same split's images) drawn once from (eval_seed, split), the same whatever `count` is.
+        `devices`: batches that keras.distribution splits evenly over that many devices."""
         canvas = self.canvas
         offsets = self.fixed_offsets(len(images), split) if canvas else None
         draws, pool = None, None
@@ -217,21 +218,20 @@ class MnistData:
             return _to_model_input(x, canvas, tf.gather(offsets, i) if canvas else None, clutter), y
 
         count = len(images) if count is None else count
-        batch = self._eval_batch(count)
+        batch = self._validation_batch() if devices else EVAL_BATCH
         ds = tf.data.Dataset.from_tensor_slices((images[:count], labels[:count], tf.range(count))).batch(batch)
         ds = ds.map(make_batch).cache()
-        if self.devices:  # batched again after the map, so that keras.distribution sees the batch size it splits
+        if devices:  # batched again after the map, so that keras.distribution sees the batch size it splits
             ds = ds.unbatch().batch(batch)
         return ds.prefetch(tf.data.AUTOTUNE)
 
-    def _eval_batch(self, count):
-        """EVAL_BATCH; split over devices, the largest batch up to it that cuts `count` images into equal
+    def _validation_batch(self):
+        """Split over devices: the largest batch up to EVAL_BATCH that cuts the validation set into equal
         batches that divide evenly among the devices."""
-        if not self.devices:
-            return EVAL_BATCH
+        count = len(self.x_val)
         fits = [b for b in range(self.devices, EVAL_BATCH + 1, self.devices) if count % b == 0]
         if not fits:
-            raise DataError(f"{count} evaluation images do not split evenly over {self.devices} devices; "
+            raise DataError(f"{count} validation images do not split evenly over {self.devices} devices; "
                             f"set --validation-size to a multiple of {self.devices}")
         return fits[-1]
 
@@ -239,12 +239,13 @@ class MnistData:
     def validation_steps(self):
         """Batches of one pass over the validation set; None: as many as it has. (Split over devices,
         Keras cannot count them: the set repeats, and a pass is this many.)"""
-        return len(self.x_val) // self._eval_batch(len(self.x_val)) if self.devices else None
+        return len(self.x_val) // self._validation_batch() if self.devices else None
 
     def validation(self):
-        """The validation set (one dataset, cached after its first pass)."""
+        """The validation set (one dataset, cached after its first pass); split over devices (`fit`
+        splits it with keras.distribution), in batches that split evenly, repeated."""
         if self._validation is None:
-            self._validation = self.fixed_set(self.x_val, self.y_val, VALIDATION_SPLIT)
+            self._validation = self.fixed_set(self.x_val, self.y_val, VALIDATION_SPLIT, devices=self.devices)
             if self.devices:
                 self._validation = self._validation.repeat()
         return self._validation

@@ -53,15 +53,9 @@ def distribution_strategy(config):
     """`mirrored` (TensorFlow): tf.distribute.MirroredStrategy over `devices` (None: every local GPU,
     else the CPU); `data_parallel` (JAX): keras.distribution.DataParallel over `devices` (None: every
     device of every process), set for the whole process; `none`: None (one device, no strategy scope)."""
-    needs = {"mirrored": "tensorflow", "data_parallel": "jax"}.get(config.distribute)
-    if needs and backend.name() != needs:
-        raise backend.BackendError(f"distribute `{config.distribute}` runs on the {needs} backend, not "
-                                   f"{backend.name()}: set KERAS_BACKEND={needs}, or --distribute "
-                                   f"{'data_parallel' if needs == 'tensorflow' else 'mirrored'} for {backend.name()}.")
+    backend.check(config.distribute)
     if config.distribute == "data_parallel":
-        backend.join_processes()
-        devices = [d.strip() for d in config.devices.split(",")] if config.devices else None
-        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=data_parallel_devices(config)))
         return None
     if backend.name() == "jax":
         keras.distribution.set_distribution(None)
@@ -69,6 +63,16 @@ def distribution_strategy(config):
         return None
     devices = [f"/{d.strip()}" for d in config.devices.split(",")] if config.devices else None
     return tf.distribute.MirroredStrategy(devices)
+
+
+def data_parallel_devices(config):
+    """`devices` as keras.distribution names them (`cpu:0`); None: every device of every process."""
+    if not config.devices:
+        return None
+    if backend.process_count() > 1:
+        raise backend.BackendError(f"devices: {config.devices!r} names one process's devices; with several "
+                                   f"processes leave it unset (every device of every process).")
+    return [d.strip().lower() for d in config.devices.split(",")]
 
 
 def build_model(config, steps_per_epoch):
@@ -254,11 +258,12 @@ def epoch_line(epoch, epochs, logs):
 
 class GlimpsePictures(keras.callbacks.Callback):
     """Every `every` epochs, a TensorBoard image of the deterministic glimpse paths on fixed
-    validation images (first glimpses from seed TEST_POLICY_SEED)."""
+    validation images (first glimpses from seed TEST_POLICY_SEED). Every process of a several-process
+    training draws them (the model's variables are shared); only process 0 writes them."""
 
     def __init__(self, log_dir, images, labels, every):
         super().__init__()
-        self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "glimpses"))
+        self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "glimpses")) if writes() else None
         self.images, self.labels, self.every = images, labels, every
 
     def on_epoch_end(self, epoch, logs=None):
@@ -267,6 +272,8 @@ class GlimpsePictures(keras.callbacks.Callback):
         from .visualize import path_pictures
         with averaged_weights(self.model), policy_seed_kept(self.model):
             pictures = path_pictures(self.model, self.images, self.labels, seed=TEST_POLICY_SEED)  # (N, H, W, 3) RGB
+        if self.writer is None:
+            return
         with self.writer.as_default():
             tf.summary.image("glimpse paths", pictures, step=epoch + 1, max_outputs=len(pictures))
         self.writer.flush()
@@ -277,7 +284,7 @@ def tensorboard_callbacks(config, run_dir, data):
     if not config.tensorboard:
         return []
     log_dir = os.path.join(run_dir, "logs")
-    callbacks = [keras.callbacks.TensorBoard(log_dir=log_dir, write_graph=False)]
+    callbacks = [keras.callbacks.TensorBoard(log_dir=log_dir, write_graph=False)] if writes() else []
     if config.tensorboard_images_every:
         images, labels = data.validation_arrays(4)
         callbacks.append(GlimpsePictures(log_dir, images, labels, config.tensorboard_images_every))
@@ -433,7 +440,7 @@ def _train(config, run_dir, data, start_over):
         recorder = EpochRecorder(config, data, run_dir, state, early_stopping, interrupt, start)
         if first_epoch < config.epochs and not _stopped_early(state["history"], patience):
             # EarlyStopping sees each epoch before the recorder checkpoints its state.
-            callbacks = [early_stopping, recorder, *(tensorboard_callbacks(config, run_dir, data) if writes() else [])]
+            callbacks = [early_stopping, recorder, *tensorboard_callbacks(config, run_dir, data)]
             try:
                 model.fit(data.train(config.seed, first_epoch), validation_data=data.validation(),
                           validation_steps=data.validation_steps, steps_per_epoch=data.steps_per_epoch,
@@ -503,11 +510,12 @@ def _ends_after(history, config):
 def train_all(config, fresh=False, overwrite=False, only_run=None):
     """Trains every run of a validated config (resuming or skipping what is done), or only run
     `only_run`, then writes and prints the summary over every finished run in its folder."""
-    backend.check()
+    backend.check(config.distribute)
     devices = None
     if config.distribute == "data_parallel":
         backend.join_processes()  # before JAX computes anything
-        devices = len(config.devices.split(",")) * backend.process_count() if config.devices else backend.device_count()
+        chosen = data_parallel_devices(config)
+        devices = len(chosen) if chosen else backend.device_count()
     data = MnistData(config, devices=devices)
     for run in range(config.runs) if only_run is None else [only_run]:
         run_config = config.replace(seed=config.seed + run)

@@ -46,3 +46,25 @@ def test_checkpoint_restores_every_model_and_optimizer_variable(tmp_path):
     fresh.train_on_batch(images, labels)
     for a, b in zip(model.get_weights(), fresh.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_checkpoint_resumes_only_on_the_backend_that_wrote_it(tmp_path):
+    """Another backend's policy draws other numbers (and keeps its seed in another dtype): a checkpoint
+    written on JAX is refused here, on TensorFlow, with the command that resumes it."""
+    import json
+    import pytest
+    from ram.saving import ModelFileError
+    config = small_config()
+    model = ram.training.build_model(config, steps_per_epoch=10)
+    early = ram.training.ResumableEarlyStopping(monitor="val_accuracy")
+    early.on_train_begin()
+    checkpoint.save(str(tmp_path), model, early, {"config": dict(config), "history": [], "wall_seconds": 0.0})
+    with np.load(checkpoint.path(str(tmp_path))) as f:
+        arrays = {k: f[k] for k in f.files}
+    meta = json.loads(arrays["meta"].tobytes())
+    assert meta["backend"] == "tensorflow"
+    arrays["meta"] = np.frombuffer(json.dumps({**meta, "backend": "jax"}).encode(), dtype=np.uint8)
+    np.savez(checkpoint.path(str(tmp_path)), **arrays)
+    with pytest.raises(ModelFileError, match="was written on the jax backend; resume it with KERAS_BACKEND=jax, "
+                                             "or pass --fresh"):
+        checkpoint.load(str(tmp_path), model, config)

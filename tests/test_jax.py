@@ -17,7 +17,8 @@ import ram
 from helpers import CROSS_BACKEND_MODELS, MODEL_FILES, cli_args, read_model_files, write_model_files
 from test_resume import FIELDS, _epochs_recorded, _final, assert_same_run
 
-RESUME_FIELDS = {**FIELDS, "jit_compile": True}  # on JAX a step not compiled runs op by op: minutes
+# test_resume's run, shorter; compiled (on JAX a step not compiled runs op by op: minutes)
+RESUME_FIELDS = {**FIELDS, "jit_compile": True, "epochs": 6, "decay_epochs": 6}
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRELUDE = f"import json, sys\nsys.path[:0] = [{ROOT!r}, {os.path.join(ROOT, 'tests')!r}]\n"
@@ -77,8 +78,8 @@ def test_an_unsupported_backend_is_named_in_one_line(tmp_path):
 @pytest.mark.slow
 def test_data_parallel_step_on_two_devices_equals_one_device_step_and_replicas_draw_their_own_noise():
     """One DataParallel step over 2 CPU devices gives the weights of the same step on one device (JAX
-    draws the noise of the global batch, so even the sampled paths agree); the halves of a batch of
-    twice the same images sample different paths."""
+    draws the noise of the global batch, so even the sampled paths agree); predicting a batch of twice
+    the same images, split over the 2 devices, the halves draw different first glimpses."""
     result = _jax("""
 import numpy as np
 import jax, ram.training
@@ -92,18 +93,18 @@ for name, fields in (("one", {}), ("data_parallel", {"distribute": "data_paralle
     weights[name] = model.get_weights()
 diff = max(float(np.max(np.abs(a - b))) for a, b in zip(weights["one"], weights["data_parallel"]))
 scale = max(float(np.max(np.abs(a))) for a in weights["one"])
-paths = np.asarray(model.glimpse_path(np.concatenate([images[:4]] * 2), sample=True)["locations"])
+halves = model.predict(np.concatenate([images[:4]] * 2), batch_size=8, verbose=0)  # one half per device
 print(json.dumps({"devices": jax.device_count(), "sharding": str(model.trainable_variables[0].value.sharding),
-                  "diff": diff, "scale": scale, "halves_differ": float(np.abs(paths[:4] - paths[4:]).max())}))
+                  "diff": diff, "scale": scale, "halves_differ": float(np.abs(halves[:4] - halves[4:]).max())}))
 """, devices=2)
     assert result["devices"] == 2 and "NamedSharding" in result["sharding"], result
     assert result["diff"] <= 1e-5 * max(1.0, result["scale"]), result
-    assert result["halves_differ"] > 1e-3, "both halves of the batch sampled the same glimpse paths"
+    assert result["halves_differ"] > 1e-4, "both devices drew the same first glimpses"
 
 
 SHORT_RUN = dict(train_size=8000, epochs=3, batch_size=32, core="lstm", glimpses=6, glimpse_hidden=64,
                  location_hidden=32, glimpse_size=128, core_size=128, learning_rate=1e-3, lr_schedule="constant",
-                 tensorboard_images_every=1)
+                 tensorboard_images_every=1, mc_samples=2)
 
 
 @pytest.mark.slow
@@ -130,7 +131,8 @@ def test_short_real_mnist_training_on_jax_learns_evaluates_and_trains_further(tm
     assert f"test error (deterministic): {100 * doc['test_error']:.2f}%" in out, out[-2000:]
     assert (tmp_path / "eval" / "Images" / "symbol_0_sheet.png").exists()
     further = tmp_path / "further"
-    p = _start("run_mnist.py", cli_args(mnist_path, further, **{**SHORT_RUN, "epochs": 1, "initial_model": str(model)}))
+    p = _start("run_mnist.py", cli_args(mnist_path, further, **{**SHORT_RUN, "train_size": 2000, "epochs": 1,
+                                                               "initial_model": str(model)}))
     out = p.communicate(timeout=300)[0]
     assert p.returncode == 0 and "starting from the weights of" in out, out[-3000:]
     assert json.loads((further / "run_0" / "results.json").read_text())["test_accuracy"] > 0.50
@@ -139,28 +141,23 @@ def test_short_real_mnist_training_on_jax_learns_evaluates_and_trains_further(tm
 @pytest.mark.slow
 def test_sigkill_mid_epoch_then_resume_on_jax_equals_uninterrupted_run(tmp_path, mnist_path):
     """test_resume's run (dropout, a decaying location std, a test every 2 epochs), killed about
-    mid-epoch and resumed on JAX: the same history and final weights as the run left alone."""
+    mid-epoch and resumed on JAX: the same history and final weights as the run left alone. (A JAX
+    checkpoint refused on TensorFlow: tests/test_checkpoint.py.)"""
     reference, killed = tmp_path / "reference", tmp_path / "killed"
     p = _start("run_mnist.py", cli_args(mnist_path, reference, **RESUME_FIELDS))
     out = p.communicate(timeout=300)[0]
     assert p.returncode == 0, out[-3000:]
     ref_doc = _final(reference)[0]
     epoch_seconds = float(np.median(np.diff([h["elapsed_seconds"] for h in ref_doc["history"]])))
-    for epochs in (1, 5):  # kills in an epoch after the first one and after a resumed one
-        p = _start("run_mnist.py", cli_args(mnist_path, killed, **RESUME_FIELDS))
-        deadline = time.time() + 240
-        while _epochs_recorded(killed) < epochs and p.poll() is None and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.5 * epoch_seconds)
-        p.kill()
-        out = p.communicate()[0]
-        assert p.returncode == -signal.SIGKILL, out[-3000:]
+    p = _start("run_mnist.py", cli_args(mnist_path, killed, **RESUME_FIELDS))
+    deadline = time.time() + 240
+    while _epochs_recorded(killed) < 2 and p.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.5 * epoch_seconds)  # about mid-epoch
+    p.kill()
+    out = p.communicate()[0]
+    assert p.returncode == -signal.SIGKILL, out[-3000:]
     assert 0 < _epochs_recorded(killed) < RESUME_FIELDS["epochs"]
-    on_tensorflow = subprocess.run([sys.executable, os.path.join(ROOT, "run_mnist.py"),
-                                    *cli_args(mnist_path, killed, **RESUME_FIELDS)], cwd=ROOT, capture_output=True,
-                                   text=True, timeout=120, env={**_env(), "KERAS_BACKEND": "tensorflow"})
-    assert on_tensorflow.returncode == 1 and "was written on the jax backend; resume it with KERAS_BACKEND=jax" \
-        in on_tensorflow.stderr, on_tensorflow.stderr[-2000:]
     p = _start("run_mnist.py", cli_args(mnist_path, killed, **RESUME_FIELDS))
     out = p.communicate(timeout=300)[0]
     assert p.returncode == 0 and "resuming after epoch" in out, out[-3000:]
@@ -169,7 +166,7 @@ def test_sigkill_mid_epoch_then_resume_on_jax_equals_uninterrupted_run(tmp_path,
 
 TWO_PROCESS_RUN = dict(train_size=1024, validation_size=512, batch_size=64, glimpses=4, glimpse_hidden=64,
                        location_hidden=32, glimpse_size=128, core_size=128, epochs=3, early_stopping_patience=0,
-                       distribute="data_parallel", tensorboard=False, steps_per_execution=1)
+                       distribute="data_parallel", tensorboard_images_every=2, steps_per_execution=1, mc_samples=2)
 
 
 @pytest.mark.slow
@@ -202,4 +199,5 @@ def test_two_processes_learn_write_their_files_once_and_resume_after_both_are_ki
     doc = json.loads((results / "run_0" / "results.json").read_text())
     assert doc["finished"] and [h["epoch"] for h in doc["history"]] == [1, 2, 3]
     assert doc["test_accuracy"] > 0.2, doc["test_accuracy"]  # chance: 11.35%
-    assert sorted(os.listdir(results / "run_0")) == ["model.h5", "results.json", "weights.json"]
+    assert sorted(os.listdir(results / "run_0")) == ["logs", "model.h5", "results.json", "weights.json"]
+    assert list((results / "run_0" / "logs" / "glimpses").glob("events.out.tfevents.*"))  # drawn by both, written by 0
