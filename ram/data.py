@@ -139,8 +139,8 @@ class MnistData:
     """Splits MNIST into train / validation / test and serves them as tf.data datasets."""
 
     def __init__(self, config, path=None, devices=None):
-        """`devices`: the devices a keras.distribution splits each batch over (None: no split); every
-        batch, the evaluation sets' too, must then divide evenly among them."""
+        """`devices`: the devices a keras.distribution splits each batch over (None: no split); the
+        training batches and the validation set's must then divide evenly among them."""
         (x_train, y_train), (x_test, y_test) = load_mnist(path or config.data_path)
         n_val = config.validation_size
         n_train = len(x_train) - n_val if config.train_size is None else min(config.train_size, len(x_train) - n_val)
