@@ -1,7 +1,8 @@
 """RAM on cluttered MNIST 60x60: a digit at a random place among 4 pieces of other digits; 8 glimpses, 3 zooms.
 
     python run_cluttered_mnist.py       # 66 min alone on 2 CPU cores (seed 1; AVX-512 host)
-    # test error over seeds 0-2: 2.82 ± 0.23 % with one glimpse sequence, 1.89 ± 0.13 % averaging 10 (paper: 4.04 / 5.23 %)
+    # test error, seeds 0-2: 2.82 ± 0.23 % with one glimpse sequence, 1.89 ± 0.13 % averaging 10
+    # (paper: 4.04 / 5.23 %)
     # the paper's random first glimpse (--first-location random): 3.51 ± 0.05 % / 1.94 ± 0.09 % over 3 seeds
 
 Edit a value here, or override any field on the command line (`--location-std 0.2 --results-dir sweep`).
