@@ -81,6 +81,7 @@ FIELDS = {
     "label_smoothing": Field(0.0, "the cross entropy's target puts 1 - this on the true class and this / 10 on every class (not in the paper; the reward still counts right answers, and the training `ce` printed is this smoothed one, which cannot reach 0); 0: plain one-hot targets", numbers.Real, min=0, max=0.5, role="model"),
     "reinforce_weight": Field(1.0, "weight of the REINFORCE term", numbers.Real, min=0, role="model"),
     "baseline_weight": Field(1.0, "weight of the baseline's mean squared error", numbers.Real, min=0, role="model"),
+    "location_penalty": Field(0.0, "weight of a penalty on the policy mean before its tanh, mean((W h_t)^2) over the sampled moves, added to the training loss (not in the paper): keeps the tanh out of saturation, where REINFORCE can no longer move a location (seen: a context network's first glimpse stuck in a corner); 0: off", numbers.Real, min=0, role="model"),
     # optimization
     "optimizer": Field("adam", "`sgd` (with momentum) or `adam`", str, choices=OPTIMIZERS),
     "learning_rate": Field(2e-3, "initial learning rate", numbers.Real, greater_than=0),
@@ -118,7 +119,7 @@ PREVIOUS_VALUES = {
     "initial_location_std": None, "context_grid": 10, "dropout": 0.0, "train_paths": 1, "reward": "correct",
     "label_smoothing": 0.0, "ema_momentum": None, "weight_decay": None, "restore_best_weights": True,
     "distribute": "none", "devices": None, "steps_per_execution": 1, "initial_model": None, "tensorboard": False,
-    "tensorboard_images_every": 0,
+    "tensorboard_images_every": 0, "location_penalty": 0.0,
 }
 # Fields that files may still hold but this version no longer has, with the one value it still runs.
 # (decay_rate, of the removed exponential schedule, is dropped whatever its value.)

@@ -23,10 +23,12 @@ class LocationPolicy(keras.layers.Layer):
             state_shape = (None, self.hidden)
         self.mean.build(state_shape)
 
+    def preactivation(self, state):
+        """W h_t (B, 2), the mean before its tanh."""
+        return self.mean(self.hidden_layer(state) if self.hidden_layer else state)
+
     def call(self, state):
-        x = self.hidden_layer(state) if self.hidden_layer else state
-        x = self.mean(x)
-        return ops.tanh(x)
+        return ops.tanh(self.preactivation(state))
 
     def get_config(self):
         return {**super().get_config(), "hidden": self.hidden}
@@ -131,14 +133,14 @@ class RecurrentAttentionModel(keras.Model):
         std = s["location_std"] if std is None else std
         batch = ops.shape(images)[0]
         state = [ops.zeros((batch, s["core_size"]))] * (2 if s["core"] == "lstm" else 1)
-        locations, glimpses, log_probs, baselines = [], [], [], []
+        locations, glimpses, log_probs, baselines, penalties = [], [], [], [], []
         if self.context_network is not None:  # h_0 from the whole image; the policy picks the first glimpse
             h = self.context_network(images)
             state = [h] + state[1:]  # an LSTM's cell state starts at 0
         if first_glimpse_at is not None:
             location = ops.broadcast_to(ops.cast(first_glimpse_at, "float32"), (batch, 2))
         elif self.context_network is not None:  # REINFORCE trains the context network through this choice
-            location = self._choose(h, h, sample, std, log_probs, baselines)
+            location = self._choose(h, h, sample, std, log_probs, baselines, penalties)
         elif s["first_location"] == "random":  # the same rule in training and evaluation
             location = keras.random.uniform((batch, 2), -1.0, 1.0, seed=self.seed_generator)
         else:
@@ -155,24 +157,28 @@ class RecurrentAttentionModel(keras.Model):
             if t == s["glimpses"] - 1:
                 break
             location = self._choose(h if s["policy_trains_core"] else ops.stop_gradient(h), h, sample, std,
-                                    log_probs, baselines)
+                                    log_probs, baselines, penalties)
             locations.append(location)
         out = {"logits": self.classifier(h), "locations": ops.stack(locations, axis=1)}
         if sample:
             out["log_probs"] = self._stack_steps(log_probs, batch)
             out["baselines"] = self._stack_steps(baselines, batch)
+            out["location_penalty"] = self._stack_steps(penalties, batch)
         if return_glimpses:
             out["glimpses"] = ops.stack(glimpses, axis=1)
         return out
 
-    def _choose(self, policy_input, h, sample, std, log_probs, baselines):
+    def _choose(self, policy_input, h, sample, std, log_probs, baselines, penalties):
         """The next location from the policy on `policy_input`: its mean, or (`sample`) a Gaussian draw
-        around it, whose log-probability and the baseline of `h` are appended to the lists."""
-        mean = self.policy(policy_input)
+        around it, whose log-probability, the baseline of `h` and the mean's squared pre-tanh value
+        (for `location_penalty`) are appended to the lists."""
+        preactivation = self.policy.preactivation(policy_input)  # (B, 2)
+        mean = ops.tanh(preactivation)
         if not sample:
             return mean
         noisy = ops.stop_gradient(mean + std * self.location_noise(ops.shape(mean)))
         log_probs.append(gaussian_log_prob(noisy, mean, std))
+        penalties.append(ops.mean(ops.square(preactivation), axis=-1))
         baselines.append(ops.squeeze(self.baseline(ops.stop_gradient(h)), -1))
         return ops.clip(noisy, -1.0, 1.0)
 
@@ -218,7 +224,7 @@ class RecurrentAttentionModel(keras.Model):
         s = self.settings
         return hybrid_loss(labels, path["logits"], path["log_probs"], path["baselines"],
                            s["cross_entropy_weight"], s["reinforce_weight"], s["baseline_weight"], s["reward"],
-                           s["label_smoothing"])
+                           s["label_smoothing"], path["location_penalty"], s["location_penalty"])
 
     def test_losses(self, images, labels):
         """Cross entropy and accuracy of the deterministic policy on a batch, and the batch size."""

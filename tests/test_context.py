@@ -68,6 +68,28 @@ def test_context_network_learns_from_reinforce_and_cross_entropy_not_the_baselin
         assert size("reinforce", layer) == 0, layer.name
 
 
+def test_location_penalty_revives_a_saturated_first_glimpse():
+    """A policy whose pre-tanh mean is +-20 for every input (a corner, as a context network got stuck
+    on some seeds): the hybrid loss gives its bias no gradient; `location_penalty` w adds w times the
+    mean squared pre-tanh value to the loss (400 here) and the gradient w * 20 per coordinate (d/db of
+    the mean over moves and both coordinates of b^2)."""
+    labels, grads, losses = tf.constant(np.arange(6) % 10), {}, {}
+    for weight in (0.0, 0.01):
+        model = random_model(location_penalty=weight)
+        model.policy.mean.kernel.assign(np.zeros(model.policy.mean.kernel.shape, np.float32))
+        model.policy.mean.bias.assign(np.array([20.0, -20.0], np.float32))
+        model.reseed(3)
+        with tf.GradientTape() as tape:
+            parts = model.hybrid_loss(labels, model.glimpse_path(IMAGES, sample=True))
+        grads[weight] = tape.gradient(parts["loss"], model.policy.mean.bias).numpy()
+        losses[weight] = float(parts["loss"])
+        corner = np.broadcast_to([1.0, -1.0], (6, 4, 2))  # (B, T, 2): every location in one corner
+        np.testing.assert_allclose(model.glimpse_path(IMAGES, sample=False)["locations"].numpy(), corner, atol=1e-6)
+    np.testing.assert_array_equal(grads[0.0], 0.0)
+    np.testing.assert_allclose(grads[0.01], [0.2, -0.2], rtol=1e-5)
+    np.testing.assert_allclose(losses[0.01] - losses[0.0], 0.01 * 400, rtol=1e-5)
+
+
 def test_round_trip_and_mismatch(tmp_path):
     model = random_model()
     for name in ("model.h5", "model.keras", "weights.json"):
