@@ -81,7 +81,7 @@ FIELDS = {
     "label_smoothing": Field(0.0, "the cross entropy's target puts 1 - this on the true class and this / 10 on every class (not in the paper; the reward still counts right answers, and the training `ce` printed is this smoothed one, which cannot reach 0); 0: plain one-hot targets", numbers.Real, min=0, max=0.5, role="model"),
     "reinforce_weight": Field(1.0, "weight of the REINFORCE term", numbers.Real, min=0, role="model"),
     "baseline_weight": Field(1.0, "weight of the baseline's mean squared error", numbers.Real, min=0, role="model"),
-    "location_penalty": Field(0.0, "weight of a penalty on the policy mean before its tanh, mean((W h_t)^2) over the sampled moves, added to the training loss (not in the paper): keeps the tanh out of saturation, where REINFORCE can no longer move a location (seen: a context network's first glimpse stuck in a corner); 0: off", numbers.Real, min=0, role="model"),
+    "location_penalty": Field(0.0, "weight of a penalty on the policy mean before its tanh, its square averaged over the sampled moves, added to the training loss (not in the paper): it pulls every pre-tanh mean towards 0 and so keeps the tanh out of saturation, where REINFORCE can no longer move a location (seen: a context network's first glimpse stuck in a corner); 0: off", numbers.Real, min=0, role="model"),
     # optimization
     "optimizer": Field("adam", "`sgd` (with momentum) or `adam`", str, choices=OPTIMIZERS),
     "learning_rate": Field(2e-3, "initial learning rate", numbers.Real, greater_than=0),

@@ -15,8 +15,8 @@ def gaussian_log_prob(x, mean, std):
 
 
 def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, reinforce_weight=1.0,
-                baseline_weight=1.0, reward="correct", label_smoothing=0.0, location_penalty=None,
-                location_penalty_weight=0.0):
+                baseline_weight=1.0, reward="correct", label_smoothing=0.0, squared_preactivations=None,
+                location_penalty=0.0):
     """Returns the total loss and its parts.
 
     labels (B,) int; logits (B, classes); log_probs (B, T) log pi(l_t | h_{t-1}) of the sampled
@@ -24,9 +24,9 @@ def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, 
     the paper), or the predicted probability of the true class (`probability`). With
     `label_smoothing` e the cross entropy's target is (1 - e) one_hot + e / classes. The advantage
     R - b_t is a constant in the REINFORCE term, so REINFORCE trains only the policy, the baseline's
-    MSE only the baseline and cross entropy only the rest. `location_penalty` (B, T), the policy
-    means' squared pre-tanh values, adds `location_penalty_weight` times its mean to the loss (not to
-    its parts).
+    MSE only the baseline and cross entropy only the rest. With `location_penalty` w > 0, the loss
+    (not its parts) gains w times the mean of `squared_preactivations` (B, T), the policy means'
+    squared pre-tanh values.
     """
     labels = ops.cast(labels, "int32")
     if label_smoothing:  # Keras smooths the one-hot targets (B, classes)
@@ -46,7 +46,7 @@ def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, 
     reinforce = -ops.mean(ops.sum(log_probs * advantage, axis=1))
     baseline = ops.mean(ops.square(rewards[:, None] - baselines))
     loss = cross_entropy_weight * cross_entropy + reinforce_weight * reinforce + baseline_weight * baseline
-    if location_penalty_weight:
-        loss = loss + location_penalty_weight * ops.mean(location_penalty)
+    if location_penalty:
+        loss = loss + location_penalty * ops.mean(squared_preactivations)
     return {"loss": loss, "cross_entropy": cross_entropy, "reinforce": reinforce, "baseline_mse": baseline,
             "accuracy": ops.mean(correct)}

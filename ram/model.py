@@ -124,7 +124,8 @@ class RecurrentAttentionModel(keras.Model):
 
     def glimpse_path(self, images, sample, return_glimpses=False, std=None, first_glimpse_at=None, dropout=0.0):
         """Runs all glimpses. Returns logits (B, classes), locations (B, T, 2), and for the T - 1
-        chosen locations (T with a context network) their log-probabilities and baselines (B, T - 1); with
+        chosen locations (T with a context network) their log-probabilities, baselines and squared pre-tanh
+        means (averaged over x and y) (B, T - 1); with
         `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch). Sampled moves use
         `std` (None: `location_std`). `first_glimpse_at` (2,) or (B, 2) places the first glimpse
         instead of the config's rule (for probes of where a path should start). `dropout`: the rate at
@@ -163,7 +164,7 @@ class RecurrentAttentionModel(keras.Model):
         if sample:
             out["log_probs"] = self._stack_steps(log_probs, batch)
             out["baselines"] = self._stack_steps(baselines, batch)
-            out["location_penalty"] = self._stack_steps(penalties, batch)
+            out["squared_preactivations"] = self._stack_steps(penalties, batch)
         if return_glimpses:
             out["glimpses"] = ops.stack(glimpses, axis=1)
         return out
@@ -171,7 +172,7 @@ class RecurrentAttentionModel(keras.Model):
     def _choose(self, policy_input, h, sample, std, log_probs, baselines, penalties):
         """The next location from the policy on `policy_input`: its mean, or (`sample`) a Gaussian draw
         around it, whose log-probability, the baseline of `h` and the mean's squared pre-tanh value
-        (for `location_penalty`) are appended to the lists."""
+        (averaged over x and y, for `location_penalty`) are appended to the lists."""
         preactivation = self.policy.preactivation(policy_input)  # (B, 2)
         mean = ops.tanh(preactivation)
         if not sample:
@@ -224,7 +225,7 @@ class RecurrentAttentionModel(keras.Model):
         s = self.settings
         return hybrid_loss(labels, path["logits"], path["log_probs"], path["baselines"],
                            s["cross_entropy_weight"], s["reinforce_weight"], s["baseline_weight"], s["reward"],
-                           s["label_smoothing"], path["location_penalty"], s["location_penalty"])
+                           s["label_smoothing"], path["squared_preactivations"], s["location_penalty"])
 
     def test_losses(self, images, labels):
         """Cross entropy and accuracy of the deterministic policy on a batch, and the batch size."""

@@ -182,7 +182,7 @@ def test_label_smoothing_against_numpy():
             assert float(parts[name]) == pytest.approx(float(plain[name]), rel=1e-6), name
     # the model's loss takes the config's label_smoothing
     model = RecurrentAttentionModel(small_config(label_smoothing=0.3))
-    path = {"logits": tensors[1], "log_probs": tensors[2], "baselines": tensors[3], "location_penalty": tf.zeros((6, 3))}
+    path = {"logits": tensors[1], "log_probs": tensors[2], "baselines": tensors[3], "squared_preactivations": tf.zeros((6, 3))}
     np.testing.assert_allclose(float(model.hybrid_loss(tensors[0], path)["cross_entropy"]),
                                float(ram.hybrid_loss(*tensors, label_smoothing=0.3)["cross_entropy"]), rtol=1e-6)
 

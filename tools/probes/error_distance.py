@@ -40,7 +40,7 @@ def main():
     for t in range(distance.shape[1]):
         d = distance[:, t]
         print(f"  t={t}: {np.median(d):5.1f} / {np.median(d[~wrong]):5.1f} / {np.median(d[wrong]):5.1f}")
-    edge = (np.abs(locations[:, 0]) > 0.99).any(-1)  # (N,) a tanh-saturated first choice sits on the edge
+    edge = (np.abs(locations[:, 0]) > 0.99).any(-1)  # (N,) pre-tanh beyond 2.65: a policy stuck in a corner puts most there
     print(f"first glimpse on the canvas edge (|location| > 0.99): {edge.sum()} of {len(edge)} images")
     closest = distance[:, 1:].min(1)  # the glimpses after the first (random, or chosen from a coarse view)
     print("error by the closest of glimpses 1..T-1:")
