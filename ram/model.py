@@ -23,12 +23,11 @@ class LocationPolicy(keras.layers.Layer):
             state_shape = (None, self.hidden)
         self.mean.build(state_shape)
 
-    def preactivation(self, state):
-        """W h_t (B, 2), the mean before its tanh."""
-        return self.mean(self.hidden_layer(state) if self.hidden_layer else state)
-
-    def call(self, state):
-        return ops.tanh(self.preactivation(state))
+    def call(self, state, return_preactivation=False):
+        """mu_t (B, 2); with `return_preactivation`, also W h_t (B, 2), the mean before its tanh."""
+        preactivation = self.mean(self.hidden_layer(state) if self.hidden_layer else state)
+        mean = ops.tanh(preactivation)
+        return (mean, preactivation) if return_preactivation else mean
 
     def get_config(self):
         return {**super().get_config(), "hidden": self.hidden}
@@ -173,8 +172,7 @@ class RecurrentAttentionModel(keras.Model):
         """The next location from the policy on `policy_input`: its mean, or (`sample`) a Gaussian draw
         around it, whose log-probability, the baseline of `h` and the mean's squared pre-tanh value
         (averaged over x and y, for `location_penalty`) are appended to the lists."""
-        preactivation = self.policy.preactivation(policy_input)  # (B, 2)
-        mean = ops.tanh(preactivation)
+        mean, preactivation = self.policy(policy_input, return_preactivation=True)  # (B, 2) each
         if not sample:
             return mean
         noisy = ops.stop_gradient(mean + std * self.location_noise(ops.shape(mean)))
