@@ -1,5 +1,7 @@
-"""The paper's baselines (Mnih et al. 2014, Tables 1 and 2), trained with plain Keras `fit` on a config
-script's canvases and splits (the same validation and test canvases as its RAM runs: ram.data, eval_seed).
+"""The paper's baselines (Mnih et al. 2014, Tables 1 and 2) trained with Keras `fit`.
+
+They train on a config script's canvases and splits, and are tested on the same validation and test
+canvases as its RAM runs (ram.data, drawn from eval_seed).
 
     python -m tools.baselines run_cluttered_mnist --model fc --hidden 64 --results-dir baselines/cluttered_60_fc64
     python -m tools.baselines run_cluttered_mnist_100 --model conv --results-dir baselines/cluttered_100_conv
@@ -39,26 +41,39 @@ def build_baseline(kind, image_size, hidden=256):
     return keras.Sequential(layers, name=f"{kind}_baseline")
 
 
-def parse_args(argv):
-    from ram.cli import add_field_flags, load_config_script
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
-    parser.add_argument("config", help="config script whose data and splits to use: module name (run_cluttered_mnist) or path")
-    parser.add_argument("--model", choices=MODELS, required=True, help="fc: 2 hidden layers; conv: the paper's conv net")
+def make_parser(script=None):
+    """The command line with a config script's data and optimisation fields (`script`, its CONFIG); None:
+    without them, nothing required and no --help (the first pass, which finds the script)."""
+    from ram.cli import add_field_flags
+    from ram.config import FIELDS
+    parser = argparse.ArgumentParser(prog="python -m tools.baselines", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False,
+                                     add_help=script is not None)
+    parser.add_argument("config", nargs=None if script is not None else "?", help="config script whose canvases and splits to use: module name "
+                                       "(run_cluttered_mnist) or path")
+    parser.add_argument("--model", choices=MODELS, required=script is not None, help="fc: 2 hidden layers; conv: the paper's conv net")
     parser.add_argument("--hidden", type=int, default=256, metavar="N", help="units of each fc hidden layer (default 256)")
-    parser.add_argument("--results-dir", required=True, metavar="DIR", help="folder for results.json and model.keras")
+    parser.add_argument("--results-dir", required=script is not None, metavar="DIR", help="folder for results.json and model.keras")
     parser.add_argument("--data", metavar="PATH", help="local mnist.npz (Keras layout)")
     parser.add_argument("--overwrite", action="store_true", help="replace a finished results.json in --results-dir")
-    args, rest = parser.parse_known_args(argv)
-    fields = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    skip = set(__import__("ram.config", fromlist=["FIELDS"]).FIELDS) - set(FIELDS_USED)
+    if script is not None:
+        add_field_flags(parser, script, skip=set(FIELDS) - set(FIELDS_USED),
+                        title="the config script's fields a baseline uses (its value in brackets)")
+    return parser
+
+
+def parse_args(argv):
+    """Finds the config script first (its values go into --help), then parses everything."""
+    from ram.cli import load_config_script
+    from ram.config import ConfigError
+    known, _ = make_parser().parse_known_args(argv)
     try:
-        script = load_config_script(args.config).CONFIG
-    except Exception as error:
-        parser.error(str(error))
-    add_field_flags(fields, script, skip=skip)
-    fields.parse_args(rest, namespace=args)
+        script = load_config_script(known.config).CONFIG if known.config else {}
+    except ConfigError as error:
+        sys.exit(f"error: {error}")
+    args = make_parser(script).parse_args(argv)
     if args.hidden < 1:
-        parser.error(f"--hidden: {args.hidden} must be at least 1")
+        sys.exit(f"error: --hidden: {args.hidden} must be at least 1")
     return args
 
 
