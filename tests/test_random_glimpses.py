@@ -99,3 +99,16 @@ def test_a_learned_policy_config_is_unchanged():
     """The field defaults to off, and files that lack it read it as off."""
     assert ram.make_config({})["random_glimpses"] is False
     assert ram.config.saved_config({})["random_glimpses"] is False
+
+
+def test_a_saved_random_glimpse_model_loads_and_predicts_the_same(tmp_path):
+    from ram.saving import load_model, save_model
+    model = random_model(seed=4)
+    images = np.random.default_rng(2).random((8, 28, 28)).astype(np.float32)
+    for name in ("model.h5", "model.keras"):
+        save_model(model, tmp_path / name)
+        loaded = load_model(tmp_path / name, expected=small_config(random_glimpses=True, glimpses=GLIMPSES, seed=4))
+        assert loaded.settings["random_glimpses"] is True
+        model.reseed(9)
+        loaded.reseed(9)
+        np.testing.assert_array_equal(ops.convert_to_numpy(loaded(images)), ops.convert_to_numpy(model(images)))
