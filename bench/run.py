@@ -12,7 +12,6 @@ core count and library versions (default bench/results/<date>.json).
 import argparse
 import datetime
 import json
-import math
 import os
 import platform
 import resource
@@ -23,6 +22,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from bench.flops import chosen_locations, matmul_multiply_adds, ram_multiply_adds  # noqa: E402
 
 CONFIGS = ("run_mnist", "run_translated_mnist", "run_cluttered_mnist", "run_cluttered_mnist_100")
 SHIPPED = ("run_mnist", "run_mnist_fast", "run_translated_mnist", "run_cluttered_mnist", "run_cluttered_mnist_100")
@@ -88,24 +88,16 @@ def measure_case(config_name, core, batch, seconds, repeats, mnist_path):
 
 
 def train_flops_per_image(model):
-    """Multiply-add FLOPs of one training image: every weight matrix times the steps that use it,
-    forward once and backward twice (inputs and weights); a convolution's kernel (`glimpse_conv`) counts
-    at every output pixel. The sensor's gathers and the elementwise work are left out."""
-    s = model.settings
-    choices = s["glimpses"] - (model.context_network is None)  # a context network's policy picks the first too
-    uses_per_layer = {model.glimpse_network: s["glimpses"], model.core: s["glimpses"],
-                      model.policy: choices, model.baseline: choices, model.classifier: 1}
+    """Multiply-add FLOPs of one training image: every weight matrix times the steps that use it (the
+    evaluation pass's, bench.flops, and the baseline at every chosen location), forward once and backward
+    twice (inputs and weights); a convolution's kernel (`glimpse_conv`) counts at every output pixel. The
+    sensor's gathers, the context network's coarse average and the elementwise work are left out."""
+    parts = ram_multiply_adds(model)
+    forward = parts["glimpse_network"] + parts["core"] + parts["policy"] + parts["classifier"] \
+        + chosen_locations(model) * matmul_multiply_adds(model.baseline)
     if model.context_network is not None:
-        uses_per_layer[model.context_network] = 1
-    forward = 0
-    for layer, uses in uses_per_layer.items():
-        forward += sum(2 * int(v.shape[0]) * int(v.shape[1]) * uses for v in layer.trainable_variables
-                       if len(v.shape) == 2)
-    network = model.glimpse_network
-    shapes = network.encoder_shapes((None, s["zooms"], s["patch_size"], s["patch_size"]))
-    for conv, out in zip(network.encoder, shapes[1:]):  # glimpse_conv: each kernel acts at every output pixel
-        forward += 2 * out[1] * out[2] * math.prod(conv.kernel.shape) * s["glimpses"]
-    return 3 * forward
+        forward += matmul_multiply_adds(model.context_network)
+    return 3 * 2 * forward
 
 
 def matmul_gflops(batch=128, inner=512, outer=1024, seconds=5):

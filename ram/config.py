@@ -72,6 +72,7 @@ FIELDS = {
     "policy_hidden": Field(128, "units of a ReLU layer between h_t and the policy mean mu = tanh(W .); 0: linear policy as in the paper", int, min=0, role="weights"),
     "policy_trains_core": Field(False, "let REINFORCE gradients flow from the policy into the core (the paper) instead of training the policy head alone", bool, role="model"),
     "first_location": Field("random", "first glimpse: `random` (uniform, in training and evaluation: the paper), `center`, or `context`: the policy chooses it, like every later glimpse, from the core's initial state, which a context network sets from a coarse view of the whole image (`context_grid`; Ba et al. 2015, not in the paper)", str, choices=FIRST_LOCATIONS, role="weights"),
+    "random_glimpses": Field(False, "draw every glimpse location uniformly in [-1, 1]^2, in training and evaluation, instead of from the policy (the paper's `8 random glimpses` ablation): the policy and the baseline are unused, so no REINFORCE term and no baseline error train them; needs first_location `random`", bool, role="architecture"),
     "context_grid": Field(10, "with first_location `context`: the whole image area-averaged to this many x this many cells (it must divide image_size) is what the context network reads", int, min=1, role="weights"),
     "dropout": Field(0.0, "in training, each unit of the glimpse feature g_t is zeroed with this probability and the rest scaled by 1 / (1 - this) (not in the paper; evaluation never drops); 0: off", numbers.Real, min=0, max=0.9, role="model"),
     "train_paths": Field(1, "sampled glimpse paths per training image (the paper's M): each image is repeated this many times in a step, so a step trains `batch_size` x M paths", int, min=1, role="model"),
@@ -119,7 +120,7 @@ PREVIOUS_VALUES = {
     "initial_location_std": None, "context_grid": 10, "dropout": 0.0, "train_paths": 1, "reward": "correct",
     "label_smoothing": 0.0, "ema_momentum": None, "weight_decay": None, "restore_best_weights": True,
     "distribute": "none", "devices": None, "steps_per_execution": 1, "initial_model": None, "tensorboard": False,
-    "tensorboard_images_every": 0, "location_penalty": 0.0,
+    "tensorboard_images_every": 0, "location_penalty": 0.0, "random_glimpses": False,
 }
 # Fields that files may still hold but this version no longer has, with the one value it still runs.
 # (decay_rate, of the removed exponential schedule, is dropped whatever its value.)
@@ -212,6 +213,9 @@ def _check_relations(v):
     if v["first_location"] == "context" and v["image_size"] % v["context_grid"]:
         problems.append(f"context_grid: {v['context_grid']} does not divide image_size {v['image_size']}; "
                         f"pick a divisor (e.g. 7 or 14 for 28, 10 or 20 for 60 and 100)")
+    if v["random_glimpses"] and v["first_location"] != "random":
+        problems.append(f"random_glimpses: every glimpse is drawn at random, so first_location must be `random`, "
+                        f"not {v['first_location']!r}")
     if v["patch_size"] > v["image_size"]:
         problems.append(f"patch_size: {v['patch_size']} is larger than the image ({v['image_size']})")
     if v["validation_size"] >= 60000:

@@ -26,7 +26,7 @@ def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, 
     R - b_t is a constant in the REINFORCE term, so REINFORCE trains only the policy, the baseline's
     MSE only the baseline and cross entropy only the rest. With `location_penalty` w > 0, the loss
     (not its parts) gains w times the mean of `squared_preactivations` (B, T), the policy means'
-    squared pre-tanh values.
+    squared pre-tanh values. With no chosen location (T = 0) REINFORCE and the baseline's error are 0.
     """
     labels = ops.cast(labels, "int32")
     if label_smoothing:  # Keras smooths the one-hot targets (B, classes)
@@ -44,9 +44,10 @@ def hybrid_loss(labels, logits, log_probs, baselines, cross_entropy_weight=1.0, 
         raise ValueError(f"reward: {reward!r} is not one of {REWARDS}")
     advantage = ops.stop_gradient(rewards[:, None] - baselines)  # (B, T)
     reinforce = -ops.mean(ops.sum(log_probs * advantage, axis=1))
-    baseline = ops.mean(ops.square(rewards[:, None] - baselines))
+    # no chosen location (random glimpses): no baseline to fit, the mean of nothing taken as 0
+    baseline = ops.mean(ops.square(rewards[:, None] - baselines)) if baselines.shape[1] else ops.zeros(())
     loss = cross_entropy_weight * cross_entropy + reinforce_weight * reinforce + baseline_weight * baseline
-    if location_penalty:
+    if location_penalty and squared_preactivations.shape[1]:
         loss = loss + location_penalty * ops.mean(squared_preactivations)
     return {"loss": loss, "cross_entropy": cross_entropy, "reinforce": reinforce, "baseline_mse": baseline,
             "accuracy": ops.mean(correct)}

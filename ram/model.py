@@ -123,8 +123,8 @@ class RecurrentAttentionModel(keras.Model):
 
     def glimpse_path(self, images, sample, return_glimpses=False, std=None, first_glimpse_at=None, dropout=0.0):
         """Runs all glimpses. Returns logits (B, classes), locations (B, T, 2), and for the T - 1
-        chosen locations (T with a context network) their log-probabilities, baselines and squared pre-tanh
-        means (averaged over x and y) (B, T - 1); with
+        chosen locations (T with a context network; none with `random_glimpses`) their log-probabilities,
+        baselines and squared pre-tanh means (averaged over x and y) (B, T - 1); with
         `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch). Sampled moves use
         `std` (None: `location_std`). `first_glimpse_at` (2,) or (B, 2) places the first glimpse
         instead of the config's rule (for probes of where a path should start). `dropout`: the rate at
@@ -142,7 +142,7 @@ class RecurrentAttentionModel(keras.Model):
         elif self.context_network is not None:  # REINFORCE trains the context network through this choice
             location = self._choose(h, h, sample, std, log_probs, baselines, penalties)
         elif s["first_location"] == "random":  # the same rule in training and evaluation
-            location = keras.random.uniform((batch, 2), -1.0, 1.0, seed=self.seed_generator)
+            location = self.random_location(batch)
         else:
             location = ops.zeros((batch, 2))
         locations.append(location)
@@ -156,8 +156,11 @@ class RecurrentAttentionModel(keras.Model):
             h, state = self.core(g, state)
             if t == s["glimpses"] - 1:
                 break
-            location = self._choose(h if s["policy_trains_core"] else ops.stop_gradient(h), h, sample, std,
-                                    log_probs, baselines, penalties)
+            if s["random_glimpses"]:  # the ablation: the policy is not used
+                location = self.random_location(batch)
+            else:
+                location = self._choose(h if s["policy_trains_core"] else ops.stop_gradient(h), h, sample, std,
+                                        log_probs, baselines, penalties)
             locations.append(location)
         out = {"logits": self.classifier(h), "locations": ops.stack(locations, axis=1)}
         if sample:
@@ -180,6 +183,10 @@ class RecurrentAttentionModel(keras.Model):
         penalties.append(ops.mean(ops.square(preactivation), axis=-1))
         baselines.append(ops.squeeze(self.baseline(ops.stop_gradient(h)), -1))
         return ops.clip(noisy, -1.0, 1.0)
+
+    def random_location(self, batch):
+        """Locations (batch, 2) drawn uniformly in [-1, 1]^2 from the policy's generator."""
+        return keras.random.uniform((batch, 2), -1.0, 1.0, seed=self.seed_generator)
 
     def drop(self, x, rate):
         """Inverted dropout from the policy's generator: each unit zeroed with probability `rate`,

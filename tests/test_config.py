@@ -112,6 +112,8 @@ RELATIONS = [
     pytest.param("context_grid", {"first_location": "context", "context_grid": 10},
                  [{"first_location": "context", "context_grid": 14}, {"first_location": "random", "context_grid": 10}],
                  id="context_grid_divides_image_size"),
+    pytest.param("random_glimpses", {"random_glimpses": True, "first_location": "center"},
+                 [{"random_glimpses": True}, {"first_location": "center"}], id="random_glimpses_start_at_random"),
     pytest.param("patch_size", {"patch_size": 29}, [{"patch_size": 28}], id="patch_fits_the_image"),
     pytest.param("validation_size", {"validation_size": 60000}, [{"validation_size": 59999}],
                  id="validation_leaves_training_images"),
