@@ -150,7 +150,8 @@ def test_early_stopping_patience_counts_only_where_it_would_end_the_run_elsewher
 
 
 @pytest.mark.parametrize("val, patience", [([0.5, 0.6, 0.6, 0.6], 2), ([0.5, 0.6, 0.6, 0.6], 3),
-                                           ([0.7, 0.6, 0.7, 0.8], 1), ([0.7, 0.6, 0.7, 0.8], 2), ([0.9], 1)])
+                                           ([0.7, 0.6, 0.7, 0.8], 1), ([0.7, 0.6, 0.7, 0.8], 2), ([0.9], 1),
+                                           ([0.7, 0.6, 0.7], 2), ([0.8, 0.6], 1)])
 def test_stopped_early_is_the_patience_rule(val, patience):
     """A tie is no improvement: the wait counts from the first epoch of the best accuracy."""
     history = [{"val_accuracy": v} for v in val]
