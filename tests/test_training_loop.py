@@ -41,16 +41,6 @@ def tiny_run(folder, monkeypatch, mnist_path, **fields):
     return training.train_run(config, str(folder), TinyData(config))
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory, mnist_path):
-    """The same tiny run with a test every 2 epochs and every epoch."""
-    monkeypatch = pytest.MonkeyPatch()
-    try:
-        return {k: tiny_run(tmp_path_factory.mktemp(f"every{k}"), monkeypatch, mnist_path, test_every=k) for k in (2, 1)}
-    finally:
-        monkeypatch.undo()
-
-
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 def test_learning_rate_after_n_optimizer_steps(optimizer):
     """build_model's optimizer: lr - (lr - min_lr) N / (decay_epochs x steps_per_epoch) after N steps
@@ -66,10 +56,26 @@ def test_learning_rate_after_n_optimizer_steps(optimizer):
         assert float(model.optimizer.learning_rate) == pytest.approx(linear_rate(config, steps), rel=1e-5), steps
 
 
-def test_history_epochs_rates_and_the_per_epoch_test(runs):
-    """Epochs numbered from 1; the rate recorded at epoch e is the schedule's after e x steps_per_epoch
-    steps (at min_learning_rate from epoch 3); test_every 2 tests at epochs 2 and 4 only; the last
-    epoch's test is the final test."""
+def test_test_accuracy_puts_the_policy_seed_state_back(mnist_path):
+    config = small_config(**{**TINY, "data_path": mnist_path})
+    model, data = build_model(config, STEPS), TinyData(config)
+    model.reseed(77)
+    model.seed_generator.next()
+    before = model.seed_generator.state.numpy().tolist()
+    training.test_accuracy(model, data)
+    assert model.seed_generator.state.numpy().tolist() == before
+
+
+def test_history_of_two_tiny_runs(tmp_path, monkeypatch, mnist_path):
+    """The same tiny run with a test every epoch and every 2 epochs (one test, so that pytest-xdist
+    does not train them twice). Epochs numbered from 1; the rate recorded at epoch e is the
+    schedule's after e x steps_per_epoch steps (at min_learning_rate from epoch 3); test_every 2
+    tests at epochs 2 and 4 only; the last epoch's test is the final test. The histories (losses,
+    accuracies, rates) are the same whatever test_every is: the test puts the policy's random state
+    back. best_epoch: the first epoch of the highest validation accuracy; the run went on where a
+    patience of 2 says (to its last epoch); without --data, provenance names $RAM_MNIST's file and
+    its SHA-256."""
+    runs = {k: tiny_run(tmp_path / f"every{k}", monkeypatch, mnist_path, test_every=k) for k in (2, 1)}
     config = small_config(**TINY)
     for every, doc in runs.items():
         history = doc["history"]
@@ -81,29 +87,11 @@ def test_history_epochs_rates_and_the_per_epoch_test(runs):
     every_epoch = runs[1]
     assert every_epoch["history"][-1]["test_accuracy"] == pytest.approx(every_epoch["test_accuracy"], abs=1e-9)
 
-
-def test_a_per_epoch_test_leaves_training_as_it_was(runs):
-    """The histories (losses, accuracies, rates) are the same whether the test ran every epoch or
-    every other one: the test puts the policy's random state back."""
     strip = [{k: v for k, v in h.items() if k not in TIMING + ("test_accuracy",)} for h in runs[1]["history"]]
     assert strip == [{k: v for k, v in h.items() if k not in TIMING + ("test_accuracy",)} for h in runs[2]["history"]]
     for name in ("test_error", "test_error_sampled", "test_error_mc", "best_epoch"):
         assert runs[1][name] == runs[2][name], name
 
-
-def test_test_accuracy_puts_the_policy_seed_state_back(mnist_path):
-    config = small_config(**{**TINY, "data_path": mnist_path})
-    model, data = build_model(config, STEPS), TinyData(config)
-    model.reseed(77)
-    model.seed_generator.next()
-    before = model.seed_generator.state.numpy().tolist()
-    training.test_accuracy(model, data)
-    assert model.seed_generator.state.numpy().tolist() == before
-
-
-def test_best_epoch_early_stop_and_the_data_file(runs, mnist_path):
-    """best_epoch: the first epoch of the highest validation accuracy; the run went on where a patience
-    of 2 says (to its last epoch); without --data, provenance names $RAM_MNIST's file and its SHA-256."""
     doc = runs[2]
     val = [h["val_accuracy"] for h in doc["history"]]
     assert len(set(val)) > 1, val  # a choice to make
