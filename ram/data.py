@@ -135,6 +135,13 @@ def random_offsets(count, canvas, seed):
     return tf.random.stateless_uniform((count, 2), seed=seed, maxval=canvas - 28 + 1, dtype=tf.int32)
 
 
+def check_batch_split(batch_size, devices):
+    """Raises DataError unless `batch_size` splits evenly over `devices` (None: no split)."""
+    if devices and batch_size % devices:
+        raise DataError(f"batch_size {batch_size} does not split evenly over {devices} devices; "
+                        f"set --batch-size to a multiple of {devices}")
+
+
 class MnistData:
     """Splits MNIST into train / validation / test and serves them as tf.data datasets."""
 
@@ -154,9 +161,7 @@ class MnistData:
         self.batch_size = config.batch_size
         self.eval_seed = config.eval_seed
         self.devices = devices
-        if devices and self.batch_size % devices:
-            raise DataError(f"batch_size {self.batch_size} does not split evenly over {devices} devices; "
-                            f"set --batch-size to a multiple of {devices}")
+        check_batch_split(self.batch_size, devices)
         self._validation = self._test = None
         if self.batch_size > len(self.x_train):
             raise DataError(f"batch_size {self.batch_size} exceeds the {len(self.x_train)} training images")

@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from . import backend, checkpoint
 from .config import OUTPUT_FIELDS, changed_fields, saved_config
-from .data import MnistData, data_file_path
+from .data import MnistData, check_batch_split, data_file_path
 from .evaluation import TEST_POLICY_SEED, error_report, predict
 from .model import RecurrentAttentionModel
 from .results import RunFolderError, percent, provenance, read_results, run_lock, run_results, summarize
@@ -63,6 +63,11 @@ def distribution_strategy(config):
         return None
     devices = [f"/{d.strip()}" for d in config.devices.split(",")] if config.devices else None
     return tf.distribute.MirroredStrategy(devices)
+
+
+def mirrored_replicas(config):
+    """The replicas of `mirrored`: the `devices` named, else every local GPU, else the one CPU."""
+    return len(config.devices.split(",")) if config.devices else max(1, len(tf.config.list_physical_devices("GPU")))
 
 
 def data_parallel_devices(config):
@@ -516,6 +521,8 @@ def train_all(config, fresh=False, overwrite=False, only_run=None):
         backend.join_processes()  # before JAX computes anything
         chosen = data_parallel_devices(config)
         devices = len(chosen) if chosen else backend.device_count()
+    elif config.distribute == "mirrored":  # tf.distribute would split an uneven batch unevenly
+        check_batch_split(config.batch_size, mirrored_replicas(config))
     data = MnistData(config, devices=devices)
     for run in range(config.runs) if only_run is None else [only_run]:
         run_config = config.replace(seed=config.seed + run)

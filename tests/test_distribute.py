@@ -1,6 +1,6 @@
-"""tf.distribute: a mirrored step equals a one-device step, replicas draw their own noise, a short
-mirrored run learns and resumes. Each check runs in a subprocess with the CPU split into 2 logical
-devices, so the rest of the suite keeps one."""
+"""tf.distribute: replicas draw their own noise, a short mirrored run learns and resumes (a mirrored
+step against one device: tests/test_devices_and_initial_model.py, fast). Each check runs in a
+subprocess with the CPU split into 2 logical devices, so the rest of the suite keeps one."""
 import json
 import os
 import signal
@@ -34,30 +34,14 @@ def _python(code, timeout=300):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_mirrored_step_equals_one_device_step_and_replicas_draw_their_own_noise():
+def test_replicas_draw_their_own_noise():
     result = _python("""
 import json
 import numpy as np
 import ram, ram.training
 from helpers import small_config
 
-class NoNoise(ram.RecurrentAttentionModel):  # the same sampled locations on one device and on two
-    def location_noise(self, shape):
-        return tf.zeros(shape)
-
-rng = np.random.default_rng(0)
-images, labels = rng.random((16, 28, 28)).astype("float32"), np.arange(16) % 10
-weights = {}
-for name, fields in (("one", {}), ("mirrored", {"distribute": "mirrored", "devices": "CPU:0,CPU:1"})):
-    config = small_config(first_location="center", seed=2, optimizer="sgd", momentum=0.0, **fields)  # plain SGD: the step is the gradient
-    ram.training.RecurrentAttentionModel = NoNoise
-    model = ram.training.build_model(config, 10)
-    model.train_on_batch(images, labels)
-    weights[name] = model.get_weights()
-diff = max(float(np.max(np.abs(a - b))) for a, b in zip(weights["one"], weights["mirrored"]))
-scale = max(float(np.max(np.abs(a))) for a in weights["one"])
-
-ram.training.RecurrentAttentionModel = ram.RecurrentAttentionModel
+images = np.random.default_rng(0).random((16, 28, 28)).astype("float32")
 model = ram.training.build_model(small_config(distribute="mirrored", devices="CPU:0,CPU:1", seed=2), 10)
 strategy = model.distribute_strategy
 same = tf.constant(images[:4])  # every replica gets these images
@@ -66,12 +50,11 @@ first, second = [p.numpy() for p in strategy.experimental_local_results(paths)]
 seeds = strategy.run(lambda: tf.stack([model.seed_generator.next(), model.seed_generator.next()]))  # two draws per replica
 seeds = np.concatenate([s.numpy() for s in strategy.experimental_local_results(seeds)])
 distinct_seeds = len({tuple(s) for s in seeds.tolist()})
-print(json.dumps({"replicas": strategy.num_replicas_in_sync, "diff": diff, "scale": scale,
+print(json.dumps({"replicas": strategy.num_replicas_in_sync,
                   "replica_paths_differ": bool(np.abs(first - second).max() > 1e-3),
                   "distinct_seeds": distinct_seeds}))
 """)
     assert result["replicas"] == 2
-    assert result["diff"] <= 1e-5 * max(1.0, result["scale"]), result
     assert result["replica_paths_differ"], "both replicas sampled the same glimpse paths"
     assert result["distinct_seeds"] == 4, "a replica's draw reused another replica's seed"
 

@@ -8,7 +8,6 @@ import pytest
 import ram
 import run_mnist
 from ram.saving import load_model
-from ram.training import run_changes
 from helpers import SMALL, cli_args
 
 pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
@@ -71,22 +70,6 @@ def test_finished_run_of_another_config_is_not_overwritten(tmp_path, mnist_path)
     # a patience that could not have stopped its single epoch earlier is the same run: skipped, in the summary
     summary = run_mnist.main(_args(tmp_path, mnist_path, epochs=1, location_std=0.2, early_stopping_patience=7))
     assert summary["runs"] == 1 and summary["test_accuracy"] == [after["test_accuracy"]]
-
-
-def test_early_stopping_patience_counts_only_where_it_would_end_the_run_elsewhere():
-    config = ram.make_config({**SMALL, "epochs": 6, "early_stopping_patience": 2})
-    def saved(val, patience):
-        return {"config": {**config, "early_stopping_patience": patience},
-                "history": [{"epoch": i + 1, "val_accuracy": v} for i, v in enumerate(val)]}
-    stopped = saved([0.5, 0.6, 0.7, 0.6, 0.65], patience=2)  # two epochs without a better one: stopped at 5 of 6
-    assert run_changes(stopped, config) == []
-    assert run_changes(stopped, config.replace(early_stopping_patience=3)) == ["early_stopping_patience"]
-    assert run_changes(stopped, config.replace(early_stopping_patience=0)) == ["early_stopping_patience"]
-    full = saved([0.5, 0.6, 0.7, 0.6, 0.65, 0.71], patience=0)  # all 6 epochs; patience 2 would have stopped at 5
-    assert run_changes(full, config) == ["early_stopping_patience"]
-    assert run_changes(full, config.replace(early_stopping_patience=3)) == []
-    assert run_changes(full, config.replace(early_stopping_patience=0)) == []
-    assert run_changes(full, config.replace(early_stopping_patience=3, location_std=0.3)) == ["location_std"]
 
 
 def test_short_training_on_real_mnist_learns(tmp_path, mnist_path):

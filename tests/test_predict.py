@@ -1,0 +1,31 @@
+"""Evaluation's numbers: the deterministic predictions are the model's own call, and a class absent
+from the labels has no error rate (NaN), not 0."""
+import numpy as np
+import tensorflow as tf
+
+from ram import RecurrentAttentionModel
+from ram.evaluation import error_report, predict
+from helpers import small_config
+
+
+def test_deterministic_predict_is_the_models_own_call():
+    """predict(samples=0, seed=s), batch after batch, equals calling the model after reseeding with s
+    (random first glimpses drawn alike), and is not a sampled path."""
+    model = RecurrentAttentionModel(small_config(glimpses=3, location_std=0.3))
+    images = np.random.default_rng(4).random((20, 28, 28)).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices((images, np.arange(20) % 10)).batch(8)  # 8, 8, 4
+    got = predict(model, dataset, samples=0, seed=5)
+    model.reseed(5)
+    want = np.concatenate([model(x).numpy() for x, _ in dataset])
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    model.reseed(5)
+    sampled = np.concatenate([model(x, sample=True).numpy() for x, _ in dataset])
+    assert np.abs(got - sampled).max() > 1e-3
+
+
+def test_per_class_error_is_nan_for_a_class_absent_from_the_labels():
+    labels = [0, 0, 1, 3, 3, 3]
+    predicted = [0, 1, 1, 3, 2, 3]
+    per_class = error_report(np.eye(10)[predicted], labels)["per_class_error"]
+    np.testing.assert_allclose([per_class[c] for c in (0, 1, 3)], [0.5, 0.0, 1 / 3])
+    assert all(np.isnan(per_class[c]) for c in (2, 4, 5, 6, 7, 8, 9)), per_class
