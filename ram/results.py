@@ -11,6 +11,7 @@ import re
 import socket
 import statistics
 import subprocess
+import tempfile
 
 LOCK_NAME = "training.lock"  # in run_<i>/ while a process trains that run
 
@@ -61,6 +62,22 @@ def run_results(results_dir):
             if doc.get("finished"):
                 runs.append((os.path.join(results_dir, name), doc))
     return runs
+
+
+def results_dir_problem(results_dir):
+    """Why runs cannot be written to `results_dir` (a config error's line), else None: it, or the nearest
+    folder above it that exists, is a file or lets no folder be made in it (tried, and undone)."""
+    existing = os.path.abspath(results_dir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"results_dir: {results_dir!r} cannot be a folder: {existing} is a file; choose another --results-dir"
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=existing))
+    except OSError as error:
+        return (f"results_dir: {results_dir!r} cannot be written: making a folder in {existing} fails "
+                f"({error.strerror}); choose another --results-dir")
+    return None
 
 
 @contextlib.contextmanager
