@@ -279,6 +279,51 @@ def plot_accuracy(runs, path):
     _write(path, plotted, encode, key=PLOTTED)
 
 
+def plot_validation(runs, labels, path):
+    """Writes the validation accuracy over epochs of several results folders to `path` (PNG, atomically):
+    one curve per folder, the mean over its runs (a one-std band for several), named by its folder and
+    `labels[folder]` (what differs). runs: {folder: [results.json of its finished runs]}. Not written
+    again when the file already plots the same curves."""
+    curves = {folder: [doc["history"] for doc in docs] for folder, docs in runs.items()}
+    plotted = digest("validation", curves, labels)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+
+    def encode():
+        fig = validation_figure(curves, labels)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", metadata={"Software": None, PLOTTED: plotted})
+        plt.close(fig)
+        return buffer.getvalue()
+    _write(path, plotted, encode, key=PLOTTED)
+
+
+def validation_figure(curves, labels):
+    """The figure of `plot_validation`: curves {folder: [history of each run]}."""
+    fig, ax = plt.subplots(figsize=(8, 4.5 + 0.22 * len(curves)), dpi=120)
+    last = max(h["epoch"] for histories in curves.values() for run in histories for h in run)
+    shown = []
+    for folder, histories in curves.items():
+        epochs, mean, std = _mean_over_runs(histories, "val_accuracy")
+        name = os.path.basename(os.path.normpath(folder)) + (f" ({labels[folder]})" if labels.get(folder) else "")
+        line, = ax.plot(epochs, 100 * mean, label=f"{name}: {len(histories)} run(s)",
+                        marker="o" if last <= MARKED_EPOCHS else None, markersize=4)
+        if len(histories) > 1:
+            ax.fill_between(epochs, 100 * (mean - std), 100 * (mean + std), color=line.get_color(), alpha=0.2)
+        shown.extend(100 * mean if last <= SHOWN_EPOCHS else [])
+    best = max([100 * h.get("val_accuracy", 0) for histories in curves.values() for run in histories for h in run])
+    bottom = min([max(0, min(90, best - 10))] + [value - 2 for value in shown])
+    ax.set_ylim(max(0, 5 * math.floor(bottom / 5)), 100.5)
+    ax.set_xlim(0.5, last + 0.5)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, min_n_ticks=1))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation accuracy (%)")
+    ax.set_title("validation accuracy" + (", mean +- 1 std over runs" if any(len(h) > 1 for h in curves.values()) else ""))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize="small", frameon=False)  # below: long names
+    fig.tight_layout()
+    return fig
+
+
 MARKED_EPOCHS = 30  # curves of at most this many epochs mark every point (one epoch is a point, not a line)
 SHOWN_EPOCHS = 20   # runs of at most this many epochs show every point; longer ones zoom in near the top
 
