@@ -106,9 +106,13 @@ def _sweep(root):
     return [str(root / name) for name in errors]
 
 
-def test_results_folders_compared_in_one_table_and_one_plot(tmp_path, capsys):
+def test_results_folders_compared_in_one_table_and_one_plot(tmp_path, capsys, monkeypatch):
+    from ram import visualize
     folders = _sweep(tmp_path)
     plot = tmp_path / "out" / "std.png"
+    drawn = []  # the figure's curves as plotted: (label, epochs, values)
+    figure = visualize.validation_figure
+    monkeypatch.setattr(visualize, "validation_figure", lambda *a: drawn.append(figure(*a)) or drawn[-1])
     results.main([*folders, "--plot", str(plot)])
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["folder", "location_std", "runs", "one", "sequence", "one", "sampled", "MC", "10",
@@ -123,13 +127,14 @@ def test_results_folders_compared_in_one_table_and_one_plot(tmp_path, capsys):
     assert lines[3] == f"validation curves: {plot}" and len(lines) == 4
     assert sorted(p.name for p in plot.parent.iterdir()) == ["std.png"]  # no temp file left
     from PIL import Image
-    from ram.visualize import validation_figure
     with Image.open(plot) as picture:
         assert picture.format == "PNG" and picture.size[0] > 500
-    curves = {f: [doc["history"] for _, doc in run_results(f)] for f in folders}
-    lines = validation_figure(curves, {f: "" for f in folders}).axes[0].get_lines()
-    assert [line.get_label() for line in lines] == ["std_0.1: 3 run(s)", "std_0.2: 1 run(s)"]
+    lines = drawn[0].axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["std_0.1 (location_std 0.1): 3 run(s)",
+                                                    "std_0.2 (location_std 0.2): 1 run(s)"]
     np.testing.assert_allclose(lines[0].get_ydata(), [71, 81, 91])  # 100 * mean over seeds of 0.6 + 0.1 e + 0.01 seed
+    np.testing.assert_allclose(lines[1].get_ydata(), [70, 80, 90])
+    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
     stamp = plot.stat().st_mtime_ns
     results.main([*folders, "--plot", str(plot)])  # the same curves: the file stays
     assert plot.stat().st_mtime_ns == stamp

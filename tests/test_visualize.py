@@ -169,3 +169,21 @@ def test_the_sheet_is_sized_to_its_rows(zooms, steps, bands):
             assert np.array_equal(shown, np.clip(np.rint(glimpses[0, t, k] * 255), 0, 255).astype(np.uint8))
         assert np.any(sheet[top:top + 24, x:x + SHEET_GLIMPSE] != 255)  # its number
     assert sheet.shape[0] - bands * band < band  # the right panel holds no room for another band
+
+
+def test_text_is_drawn_in_matplotlibs_own_dejavu_sans():
+    """The same glyphs on every host: the font file that ships inside matplotlib, not one the host has;
+    draw_text's pixels are what Pillow draws with that file, outlined in dark grey."""
+    import os
+    import matplotlib
+    from PIL import Image, ImageDraw, ImageFont
+    from ram.visualize import draw_text, text_box
+    font_file = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+    canvas = np.zeros((40, 120, 3), np.uint8)
+    draw_text(canvas, "label 7", (3, 5), (0, 220, 0), 15, 1)
+    want = Image.new("RGB", (120, 40))
+    ImageDraw.Draw(want).text((3, 5), "label 7", font=ImageFont.truetype(font_file, 15), fill=(0, 220, 0), anchor="lt",
+                              stroke_width=1, stroke_fill=(20, 20, 20))
+    assert np.array_equal(canvas, np.asarray(want)[:, :, ::-1]) and canvas.any()
+    w, h = text_box("label 7", 15, 1)
+    assert not canvas[:, 3 + w + 1:].any() and not canvas[5 + h + 1:].any()  # the box holds it
