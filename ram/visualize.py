@@ -268,10 +268,16 @@ def plot_accuracy(runs, path):
     """Writes `accuracy_figure(runs)` to `path` (PNG, without matplotlib's version), unless the file there
     already plots the same histories (matplotlib versions draw the same plot with other pixels)."""
     plotted = hashlib.sha256(json.dumps([doc["history"] for _, doc in runs], sort_keys=True).encode()).hexdigest()
+    _write_plot(path, plotted, lambda: accuracy_figure(runs))
+
+
+def _write_plot(path, plotted, figure):
+    """The matplotlib figure that `figure()` draws as PNG (carrying the digest `plotted`, without
+    matplotlib's version) at `path`, atomically, unless the file there already carries `plotted`."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as render_examples does for its folder
 
     def encode():
-        fig = accuracy_figure(runs)
+        fig = figure()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", metadata={"Software": None, PLOTTED: plotted})
         plt.close(fig)
@@ -285,16 +291,7 @@ def plot_validation(runs, labels, path):
     `labels[folder]` (what differs). runs: {folder: [results.json of its finished runs]}. Not written
     again when the file already plots the same curves."""
     curves = {folder: [doc["history"] for doc in docs] for folder, docs in runs.items()}
-    plotted = digest("validation", curves, labels)
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-
-    def encode():
-        fig = validation_figure(curves, labels)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", metadata={"Software": None, PLOTTED: plotted})
-        plt.close(fig)
-        return buffer.getvalue()
-    _write(path, plotted, encode, key=PLOTTED)
+    _write_plot(path, digest("validation", curves, labels), lambda: validation_figure(curves, labels))
 
 
 def validation_figure(curves, labels):
@@ -310,12 +307,7 @@ def validation_figure(curves, labels):
         if len(histories) > 1:
             ax.fill_between(epochs, 100 * (mean - std), 100 * (mean + std), color=line.get_color(), alpha=0.2)
         shown.extend(100 * mean if last <= SHOWN_EPOCHS else [])
-    best = max([100 * h.get("val_accuracy", 0) for histories in curves.values() for run in histories for h in run])
-    bottom = min([max(0, min(90, best - 10))] + [value - 2 for value in shown])
-    ax.set_ylim(max(0, 5 * math.floor(bottom / 5)), 100.5)
-    ax.set_xlim(0.5, last + 0.5)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, min_n_ticks=1))
-    ax.set_xlabel("epoch")
+    _epoch_axes(ax, [run for histories in curves.values() for run in histories], shown)
     ax.set_ylabel("validation accuracy (%)")
     ax.set_title("validation accuracy" + (", mean +- 1 std over runs" if any(len(h) > 1 for h in curves.values()) else ""))
     ax.grid(alpha=0.3)
@@ -352,19 +344,25 @@ def accuracy_figure(runs):
             ax.fill_between(epochs, 100 * (mean - std), 100 * (mean + std), color=colour, alpha=0.2)
         if key == "test_accuracy" or last <= SHOWN_EPOCHS:
             shown.extend(100 * mean)
-    ax.set_xlabel("epoch")
+    _epoch_axes(ax, runs, shown)
     ax.set_ylabel("accuracy (%)")
-    best = max(100 * h.get("val_accuracy", 0) for run in runs for h in run)
-    bottom = min([max(0, min(90, best - 10))] + [value - 2 for value in shown])
-    ax.set_ylim(max(0, 5 * math.floor(bottom / 5)), 100.5)
-    ax.set_xlim(0.5, last + 0.5)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, min_n_ticks=1))
     ax.set_title(f"{os.path.basename(os.path.normpath(results_dir))}: {len(runs)} run(s)"
                  + (", mean +- 1 std" if len(runs) > 1 else ""))
     ax.grid(alpha=0.3)
     ax.legend(loc="best")  # short runs' curves may lie anywhere
     fig.tight_layout()
     return fig
+
+
+def _epoch_axes(ax, runs, shown):
+    """Whole epochs on x; on y, the accuracies (%) in `shown` and at least 10 points below the best
+    validation accuracy of the histories `runs`, from a multiple of 5 to 100."""
+    best = max(100 * h.get("val_accuracy", 0) for run in runs for h in run)
+    bottom = min([max(0, min(90, best - 10))] + [value - 2 for value in shown])
+    ax.set_ylim(max(0, 5 * math.floor(bottom / 5)), 100.5)
+    ax.set_xlim(0.5, max(h["epoch"] for run in runs for h in run) + 0.5)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, min_n_ticks=1))
+    ax.set_xlabel("epoch")
 
 
 def _mean_over_runs(runs, key):
