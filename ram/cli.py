@@ -11,6 +11,7 @@ import os
 import sys
 
 from .config import DEFAULTS, FIELDS, ConfigError, closest_field, make_config
+from .results import results_dir_problem
 
 
 def parse_args(argv, config=None, description=None):
@@ -108,9 +109,12 @@ def main(config_overrides, argv=None, description=None):
     now = argv is None
     try:
         args, cli, problems = parse_args(argv, config_overrides, description)
-        runs = {"runs": DEFAULTS["runs"], **config_overrides, **cli}["runs"]
+        fields = {**DEFAULTS, **config_overrides, **cli}
+        runs, results_dir = fields["runs"], fields["results_dir"]
         if args.only_run is not None and isinstance(runs, int) and not 0 <= args.only_run < runs:
             problems.append(f"--only-run {args.only_run}: must name one of the runs 0 .. {runs - 1} (runs {runs}; raise --runs)")
+        if isinstance(results_dir, str) and results_dir_problem(results_dir):
+            problems.append(results_dir_problem(results_dir))
         config = make_config({**config_overrides, **cli}, problems)
         from . import training  # TensorFlow from here on
         from .backend import BackendError

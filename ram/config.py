@@ -49,7 +49,7 @@ FIELDS = {
     "distractors": Field(0, "`cluttered_mnist`: pieces of clutter per canvas, each cut from a random digit of the same split", int, min=0),
     "distractor_size": Field(8, "`cluttered_mnist`: side of each piece of clutter in pixels", int, min=1, max=28),
     "data_path": Field(None, "local MNIST `.npz` (Keras layout); None: `--data`, then `$RAM_MNIST`, then Keras's download", str, optional=True, role="output"),
-    "train_size": Field(None, "use only the first N training images (quick tries, tests); None: all that remain after validation", int, min=1, optional=True),
+    "train_size": Field(None, "use only the first N training images (quick tries, tests), at least batch_size x steps_per_execution (2048 with the defaults: an epoch is whole compiled executions, so fewer is refused); None: all that remain after validation", int, min=1, optional=True),
     "validation_size": Field(5000, "training images held out for validation (early stopping)", int, min=1),
     "train_shift": Field(0, "`mnist` augmentation (not in the paper): each training digit moves up to this many pixels up or down and left or right within its 28x28 frame, drawn afresh every epoch (black fills in, what leaves the frame is cut off); validation and test digits stay put; 0: off", int, min=0, max=8),
     "eval_seed": Field(1234, "seed of the canvases (translations and clutter) of the validation and test sets", int, min=0),

@@ -1,5 +1,6 @@
 """A results folder's layout: one `run_<i>/` per run, each with its `results.json`; the summary over
-runs, and README's results table (`python -m ram.results --markdown`). No TensorFlow."""
+runs, README's results table (`python -m ram.results --markdown`) and the comparison of results folders
+(`python -m ram.results runs/std_*`, `--plot FILE` for their validation curves). No TensorFlow."""
 import argparse
 import contextlib
 import functools
@@ -11,6 +12,7 @@ import re
 import socket
 import statistics
 import subprocess
+import tempfile
 
 LOCK_NAME = "training.lock"  # in run_<i>/ while a process trains that run
 
@@ -61,6 +63,22 @@ def run_results(results_dir):
             if doc.get("finished"):
                 runs.append((os.path.join(results_dir, name), doc))
     return runs
+
+
+def results_dir_problem(results_dir):
+    """Why runs cannot be written to `results_dir` (a config error's line), else None: it, or the nearest
+    folder above it that exists, is a file or lets no folder be made in it (tried, and undone)."""
+    existing = os.path.abspath(results_dir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"results_dir: {results_dir!r} cannot be a folder: {existing} is a file; choose another --results-dir"
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=existing))
+    except OSError as error:
+        return (f"results_dir: {results_dir!r} cannot be written: making a folder in {existing} fails "
+                f"({error.strerror}); choose another --results-dir")
+    return None
 
 
 @contextlib.contextmanager
@@ -196,13 +214,74 @@ def markdown_table(root="."):
     return "\n".join(rows)
 
 
+ERRORS = (("test_error", "one sequence"), ("test_error_sampled", "one sampled"), ("test_error_mc", "MC 10"))
+
+
+def folder_runs(folders):
+    """{folder: [results.json of its finished runs]}; a ValueError names every folder without one."""
+    runs = {folder: [doc for _, doc in run_results(folder)] for folder in folders}
+    empty = [folder for folder, docs in runs.items() if not docs]
+    if empty:
+        raise ValueError(f"no finished run (run_<i>/results.json) in {', '.join(empty)}: train there first, or "
+                         f"name results folders (the --results-dir of a training)")
+    return runs
+
+
+def differing_fields(runs):
+    """The config fields (not seeds or output settings) whose values differ between the folders'
+    first runs, as {field: [value per folder]}, in the config's order."""
+    from .config import FIELDS, OUTPUT_FIELDS, saved_config
+    configs = [saved_config(docs[0]["config"]) for docs in runs.values()]
+    return {name: [c[name] for c in configs] for name in FIELDS
+            if name not in (*OUTPUT_FIELDS, "seed") and len({repr(c[name]) for c in configs}) > 1}
+
+
+def comparison_table(runs):
+    """One row per results folder (`folder_runs`): the fields that differ between them, the runs, the
+    three test errors in % (mean ± sample std over the runs' seeds), epochs trained and minutes per run."""
+    fields = differing_fields(runs)
+    rows = [["folder", *fields, "runs", *(name for _, name in ERRORS), "epochs", "min"]]
+    for i, (folder, docs) in enumerate(runs.items()):
+        summary = summarize(docs)
+        errors = [percent(summary, key) if summary[key] else "-" for key, _ in ERRORS]
+        low, high = min(summary["epochs"]), max(summary["epochs"])
+        rows.append([folder, *(repr(values[i]) for values in fields.values()), str(summary["runs"]), *errors,
+                     str(low) if low == high else f"{low}-{high}",
+                     f"{statistics.fmean(summary['wall_seconds']) / 60:.1f}"])
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="The shipped defaults' results as README's table.")
-    parser.add_argument("--markdown", action="store_true", help="print the Markdown table (the only output so far)")
+    parser = argparse.ArgumentParser(description="Results as tables: the results folders given, compared (the config "
+                                                 "fields that differ, test errors over seeds, epochs, minutes), or "
+                                                 "without folders README's table of the shipped defaults.")
+    parser.add_argument("folders", nargs="*", metavar="FOLDER",
+                        help="results folders to compare (a training's --results-dir), e.g. runs/std_*")
+    parser.add_argument("--plot", metavar="FILE.png", help="with folders: also write their validation curves, "
+                                                           "overlaid, to this PNG")
+    parser.add_argument("--markdown", action="store_true", help="without folders: README's Markdown table (the default)")
     parser.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                        help="the checkout whose config scripts and results folders to read")
+                        help="the checkout whose config scripts and results folders README's table reads")
     args = parser.parse_args(argv)
-    print(markdown_table(args.root))
+    if not args.folders:
+        if args.plot:
+            parser.error("--plot needs results folders to compare")
+        print(markdown_table(args.root))
+        return
+    if args.plot and not args.plot.lower().endswith(".png"):
+        parser.error(f"--plot {args.plot}: the plot is a PNG; name a FILE.png")
+    try:
+        runs = folder_runs(args.folders)
+    except (ValueError, ModelFileError) as error:
+        parser.exit(1, f"error: {error}\n")
+    print(comparison_table(runs))
+    if args.plot:
+        from .visualize import plot_validation  # matplotlib only here
+        fields = differing_fields(runs)
+        plot_validation(runs, {folder: ", ".join(f"{k} {v[i]!r}" for k, v in fields.items())
+                         for i, folder in enumerate(runs)}, args.plot)
+        print(f"validation curves: {args.plot}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,13 @@
-"""Pictures of what the model looks at, and accuracy plots. Headless: OpenCV and matplotlib's Agg.
+"""Pictures of what the model looks at, and accuracy plots. Headless: OpenCV, Pillow and matplotlib's Agg.
 
-Pictures carry no library versions, and a picture whose content is already on disk is not written
-again: rendering twice, or with other library versions, leaves the files (and a git checkout) as they were.
+Text is drawn in one font, DejaVu Sans, read from matplotlib's own files (not whatever fonts the host
+has). Each picture carries a digest of what it shows (PNG text field, GIF comment): the input image, the
+glimpse boxes and centres (rounded to 1/100 pixel), label and prediction, or the plotted histories. A
+picture whose file already holds its digest is not written again, so rendering twice, or on another host
+with other library versions (other glyph or encoder pixels), leaves the files (and a git checkout) as
+they were.
 """
+import functools
 import hashlib
 import io
 import json
@@ -12,7 +17,7 @@ import os
 import cv2
 import matplotlib
 import numpy as np
-from PIL import Image, ImageSequence
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from .saving import atomic_write
 
@@ -23,48 +28,79 @@ import matplotlib.ticker  # noqa: E402
 IMAGE_PIXELS = 420   # side of the rendered input image (a whole multiple of the image side, at most this)
 GLIMPSE_PIXELS = 160  # side of a rendered glimpse
 SHEET_GLIMPSE = 96    # side of a glimpse on the contact sheet
-FONT = cv2.FONT_HERSHEY_SIMPLEX
+FONT_FILE = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+DARK = (20, 20, 20)   # BGR of the numbers' outline and the caption's bar
+SHOWN = "ram-shown-sha256"  # PNG text field / GIF comment: the digest of what a picture shows
+LAYOUT = 2  # part of every picture's digest: raise it when a change to the drawing should redraw every picture
 
 
-def _write(path, data, unchanged):
-    """Writes the bytes `data` to `path` atomically, unless `unchanged(path)` says the file there already
-    shows the same picture (an encoder of another version may write other bytes for it)."""
+def digest(*content):
+    """SHA-256 (hex) of JSON-able `content`: what a picture shows, independent of how it is rendered."""
+    return hashlib.sha256(json.dumps([LAYOUT, *content], sort_keys=True).encode()).hexdigest()
+
+
+def _shown(path, key=SHOWN):
+    """The digest a picture file carries, else None (no file, none stored, unreadable)."""
     try:
-        if os.path.exists(path) and unchanged(path):
-            return
-    except (OSError, ValueError, SyntaxError):  # unreadable: write it anew
-        pass
+        with Image.open(path) as picture:
+            value = picture.info.get("comment" if picture.format == "GIF" else key)
+    except (OSError, ValueError, SyntaxError):
+        return None
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _write(path, shows, encode, key=SHOWN):
+    """Writes the bytes `encode()` to `path` atomically, unless the file there already shows `shows`
+    (its stored digest under `key`)."""
+    if _shown(path, key) == shows:
+        return
 
     def write(temp):
         with open(temp, "wb") as f:
-            f.write(data)
+            f.write(encode())
     atomic_write(path, write)
 
 
-def _write_png(path, image):
-    """A uint8 picture (H, W) or (H, W, 3) as PNG, skipped when the file holds the same pixels."""
-    ok, data = cv2.imencode(".png", image)
-    if not ok:
-        raise OSError(f"OpenCV could not encode {path}")
-    _write(path, data.tobytes(), lambda p: np.array_equal(cv2.imread(p, cv2.IMREAD_UNCHANGED), image))
+def _write_png(path, image, shows):
+    """A uint8 picture (H, W) grey or (H, W, 3) BGR as PNG carrying the digest `shows`."""
+    def encode():
+        info = PngImagePlugin.PngInfo()
+        info.add_text(SHOWN, shows)
+        buffer = io.BytesIO()
+        Image.fromarray(image if image.ndim == 2 else image[:, :, ::-1]).save(buffer, format="PNG", pnginfo=info)
+        return buffer.getvalue()
+    _write(path, shows, encode)
 
 
-def _gif_frames(source):
-    with Image.open(source) as gif:
-        return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(gif)]
+def _write_gif(path, frames, shows):
+    """BGR frames as a looping GIF carrying the digest `shows` (its comment)."""
+    def encode():
+        pictures = [Image.fromarray(f[:, :, ::-1]) for f in frames]
+        buffer = io.BytesIO()
+        pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:], duration=700, loop=0,
+                         comment=shows)
+        return buffer.getvalue()
+    _write(path, shows, encode)
 
 
-def _write_gif(path, frames):
-    """BGR frames as a looping GIF, skipped when the file decodes to the same frames."""
-    pictures = [Image.fromarray(cv2.cvtColor(f, cv2.COLOR_BGR2RGB)) for f in frames]
-    buffer = io.BytesIO()
-    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:], duration=700, loop=0)
-    new = _gif_frames(io.BytesIO(buffer.getvalue()))
+@functools.cache
+def _font(size):
+    return ImageFont.truetype(FONT_FILE, size)
 
-    def unchanged(p):
-        old = _gif_frames(p)
-        return len(old) == len(new) and all(np.array_equal(a, b) for a, b in zip(old, new))
-    _write(path, buffer.getvalue(), unchanged)
+
+def text_box(text, size, outline=0):
+    """(width, height) in pixels of `text` drawn by `draw_text`."""
+    left, top, right, bottom = _font(size).getbbox(text, anchor="lt", stroke_width=outline)
+    return right - left, bottom - top
+
+
+def draw_text(canvas, text, top_left, colour, size, outline=0):
+    """Draws `text` into the BGR uint8 `canvas` (in place), `size` pixels DejaVu Sans in the BGR `colour`,
+    its box's top-left at `top_left`, outlined `outline` pixels in dark grey."""
+    picture = Image.fromarray(canvas[:, :, ::-1])
+    ImageDraw.Draw(picture).text(top_left, text, font=_font(size), fill=colour[::-1], anchor="lt",
+                                 stroke_width=outline, stroke_fill=DARK[::-1])
+    canvas[:] = np.asarray(picture)[:, :, ::-1]
 
 
 def to_uint8(image):
@@ -84,25 +120,34 @@ def _step_colour(t, steps):
     return (int(255 * (1 - f)), int(200 * (1 - abs(2 * f - 1))), int(255 * f))
 
 
-def _number(canvas, text, corner, colour, placed, scale=0.5):
-    """`text` small and outlined in dark grey, its bottom-left just above `corner` (a box's top-left
-    corner, inside the picture), moved right past the rectangles in `placed` (and added to them)."""
-    (w, h), _ = cv2.getTextSize(text, FONT, scale, 1)
-    x = min(max(corner[0], 2), canvas.shape[1] - w - 2)
-    y = max(corner[1] - 4, h + 3)
-    while any(abs(x - px) < w + 4 and abs(y - py) < h + 4 for px, py in placed):
-        x += w + 4
-    placed.append((x, y))
-    light = tuple(int(c + 0.4 * (255 - c)) for c in colour)  # readable on black too
-    cv2.putText(canvas, text, (x, y), FONT, scale, (20, 20, 20), 4, cv2.LINE_AA)
-    cv2.putText(canvas, text, (x, y), FONT, scale, light, 1, cv2.LINE_AA)
+NUMBER_SIZE, NUMBER_OUTLINE, NUMBER_GAP = 15, 2, 2  # the path's step numbers: font pixels, outline, spacing
+
+
+def place_label(size, corner, placed, canvas_size):
+    """Top-left (x, y) of a `size` (w, h) label just above `corner` (a box's top-left), clear of every
+    rectangle (x, y, w, h) in `placed` (to which it is added): moved right along the line, then a line
+    up (or down, at the top), until free; inside `canvas_size` (width, height).
+
+    Returns (x, y)."""
+    (w, h), (width, height), step = size, canvas_size, NUMBER_GAP
+    x0 = min(max(corner[0], 0), width - w)
+    y0 = min(max(corner[1] - h - step, 0), height - h)
+    lines = list(range(y0, -1, -(h + step))) + list(range(y0 + h + step, height - h + 1, h + step))
+    for y in lines:
+        for x in [*range(x0, width - w + 1, w + step), *range(x0 - w - step, -1, -(w + step))]:
+            if not any(x < px + pw + step and px < x + w + step and y < py + ph + step and py < y + h + step
+                       for px, py, pw, ph in placed):
+                placed.append((x, y, w, h))
+                return x, y
+    placed.append((x0, y0, w, h))  # no free spot (more numbers than room): over the others
+    return x0, y0
 
 
 def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
     """The input image (BGR, upscaled) with glimpses 0..upto: the finest zoom's box (what the network
     sees sharpest; every zoom is in the contact sheet's columns), the path between the glimpse
     centres, and small outlined step numbers above each box's top-left corner, off the digit, drawn
-    last so that none is hidden; numbers at the same spot are set side by side.
+    last so that none is hidden; numbers that would touch are set apart (`place_label`).
 
     starts (T, zooms, 2) top-left pixel (x, y) of every zoom; sizes (zooms,) in pixels;
     centres (T, 2) glimpse centres (x, y) in image pixels.
@@ -121,29 +166,41 @@ def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
         cv2.circle(canvas, points[t], 3, colour, -1, cv2.LINE_AA)
     placed = []
     for t in range(upto + 1):
-        _number(canvas, str(t + 1), corners[t], _step_colour(t, steps), placed)
+        colour = _step_colour(t, steps)
+        size = text_box(str(t + 1), NUMBER_SIZE, NUMBER_OUTLINE)
+        light = tuple(int(c + 0.4 * (255 - c)) for c in colour)  # readable on black too
+        draw_text(canvas, str(t + 1), place_label(size, corners[t], placed, canvas.shape[1::-1]), light,
+                  NUMBER_SIZE, NUMBER_OUTLINE)
     if label is not None:
-        text = f"label {label}, predicted {prediction}"
-        cv2.rectangle(canvas, (0, canvas.shape[0] - 26), (canvas.shape[1], canvas.shape[0]), (20, 20, 20), -1)
-        cv2.putText(canvas, text, (6, canvas.shape[0] - 8), FONT, 0.6,
-                    (0, 220, 0) if label == prediction else (0, 0, 255), 1, cv2.LINE_AA)
+        cv2.rectangle(canvas, (0, canvas.shape[0] - 26), (canvas.shape[1], canvas.shape[0]), DARK, -1)
+        draw_text(canvas, f"label {label}, predicted {prediction}", (6, canvas.shape[0] - 20),
+                  (0, 220, 0) if label == prediction else (0, 0, 255), 15)
     return canvas
 
 
 def contact_sheet(path_picture, glimpses, steps):
     """The path picture beside every glimpse in order: one column per step, one row per zoom (finest
-    on top), each glimpse upscaled, its step number above in the path's colour. glimpses (T, Z, p, p)."""
+    on top), each glimpse upscaled, its step number above in the path's colour. The steps wrap into as
+    many bands of columns as the path picture's height holds (one zoom: several bands), so the sheet
+    is as tall as the taller of the two. glimpses (T, Z, p, p)."""
     zooms, gap, header = glimpses.shape[1], 6, 24
     cell = SHEET_GLIMPSE + gap
-    height = max(path_picture.shape[0], header + zooms * cell)
-    sheet = np.full((height, path_picture.shape[1] + gap + steps * cell, 3), 255, np.uint8)
+    band = header + zooms * cell  # one band: the step numbers, then a row per zoom
+    per_band = math.ceil(steps / max(1, min(steps, (path_picture.shape[0] + gap) // band)))
+    bands = math.ceil(steps / per_band)
+    sheet = np.full((max(path_picture.shape[0], bands * band), path_picture.shape[1] + gap + per_band * cell, 3),
+                    255, np.uint8)
     sheet[:path_picture.shape[0], :path_picture.shape[1]] = path_picture
     for t in range(steps):
-        x = path_picture.shape[1] + gap + t * cell
-        cv2.putText(sheet, str(t + 1), (x + SHEET_GLIMPSE // 2 - 6, 18), FONT, 0.6, _step_colour(t, steps), 2, cv2.LINE_AA)
+        x = path_picture.shape[1] + gap + (t % per_band) * cell
+        top = (t // per_band) * band
+        number = str(t + 1)
+        width, height = text_box(number, 17)
+        draw_text(sheet, number, (x + (SHEET_GLIMPSE - width) // 2, top + (header - height) // 2),
+                  _step_colour(t, steps), 17)
         for k in range(zooms):
             g = cv2.resize(to_uint8(glimpses[t, k]), (SHEET_GLIMPSE, SHEET_GLIMPSE), interpolation=cv2.INTER_NEAREST)
-            y = header + k * cell
+            y = top + header + k * cell
             sheet[y:y + SHEET_GLIMPSE, x:x + SHEET_GLIMPSE] = g[:, :, None]
             cv2.rectangle(sheet, (x - 1, y - 1), (x + SHEET_GLIMPSE, y + SHEET_GLIMPSE), _step_colour(t, steps),
                           3 if k == 0 else 1)
@@ -172,28 +229,36 @@ def path_pictures(model, images, labels, seed=None):
 
 def render_examples(model, images, labels, out_dir, seed=None):
     """Writes symbol_{i}.png (the path), symbol_{i}_sheet.png (the path beside every glimpse),
-    symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image."""
-    os.makedirs(out_dir, exist_ok=True)
+    symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image (`write_pictures`)."""
     starts, sizes, centres, glimpses, predictions = _paths(model, images, seed)
+    return predictions, write_pictures(images, labels, starts, sizes, centres, glimpses, predictions, out_dir)
+
+
+def write_pictures(images, labels, starts, sizes, centres, glimpses, predictions, out_dir):
+    """The pictures of `render_examples` from the deterministic paths (`_paths`' arrays), each skipped
+    when its file already shows the same (its digest). Returns the paths of the pictures."""
+    os.makedirs(out_dir, exist_ok=True)
     steps = starts.shape[1]
     written = []
     for i, image in enumerate(images):
+        seen = {"image": hashlib.sha256(to_uint8(image).tobytes()).hexdigest(), "shape": list(np.shape(image)),
+                "patch": list(glimpses.shape[3:])}
+        path_shows = {**seen, "starts": np.asarray(starts[i]).astype(int).tolist(), "sizes": [int(s) for s in sizes],
+                      "centres": np.round(np.asarray(centres[i], np.float64), 2).tolist(),
+                      "label": int(labels[i]), "prediction": int(predictions[i])}
         frames = [draw_path(image, starts[i], sizes, centres[i], t, labels[i], predictions[i]) for t in range(steps)]
-        path = os.path.join(out_dir, f"symbol_{i}.png")
-        _write_png(path, frames[-1])
-        written.append(path)
-        path = os.path.join(out_dir, f"symbol_{i}_sheet.png")
-        _write_png(path, contact_sheet(frames[-1], glimpses[i], steps))
-        written.append(path)
+        for name, kind, write in ((f"symbol_{i}.png", "path", lambda p, s: _write_png(p, frames[-1], s)),
+                                  (f"symbol_{i}_sheet.png", "sheet",
+                                   lambda p, s: _write_png(p, contact_sheet(frames[-1], glimpses[i], steps), s)),
+                                  (f"symbol_{i}.gif", "gif", lambda p, s: _write_gif(p, frames, s))):
+            written.append(os.path.join(out_dir, name))
+            write(written[-1], digest(kind, path_shows))
         for t in range(glimpses.shape[1]):
             for k in range(glimpses.shape[2]):
-                path = os.path.join(out_dir, f"symbol_{i}_glimpse_{t}_zoom_{k + 1}.png")
-                _write_png(path, upscale(to_uint8(glimpses[i, t, k]), GLIMPSE_PIXELS))
-                written.append(path)
-        path = os.path.join(out_dir, f"symbol_{i}.gif")
-        _write_gif(path, frames)
-        written.append(path)
-    return predictions, written
+                written.append(os.path.join(out_dir, f"symbol_{i}_glimpse_{t}_zoom_{k + 1}.png"))
+                shows = digest("glimpse", seen, np.asarray(starts[i][t][k]).astype(int).tolist(), int(sizes[k]))
+                _write_png(written[-1], upscale(to_uint8(glimpses[i, t, k]), GLIMPSE_PIXELS), shows)
+    return written
 
 
 PLOTTED = "ram-plotted-sha256"  # the PNG text field naming what a plot shows
@@ -203,16 +268,52 @@ def plot_accuracy(runs, path):
     """Writes `accuracy_figure(runs)` to `path` (PNG, without matplotlib's version), unless the file there
     already plots the same histories (matplotlib versions draw the same plot with other pixels)."""
     plotted = hashlib.sha256(json.dumps([doc["history"] for _, doc in runs], sort_keys=True).encode()).hexdigest()
-    fig = accuracy_figure(runs)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None, PLOTTED: plotted})
-    plt.close(fig)
+    _write_plot(path, plotted, lambda: accuracy_figure(runs))
+
+
+def _write_plot(path, plotted, figure):
+    """The matplotlib figure that `figure()` draws as PNG (carrying the digest `plotted`, without
+    matplotlib's version) at `path`, atomically, unless the file there already carries `plotted`."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)  # as render_examples does for its folder
 
-    def unchanged(p):
-        with Image.open(p) as old:
-            return old.text.get(PLOTTED) == plotted
-    _write(path, buffer.getvalue(), unchanged)
+    def encode():
+        fig = figure()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", metadata={"Software": None, PLOTTED: plotted})
+        plt.close(fig)
+        return buffer.getvalue()
+    _write(path, plotted, encode, key=PLOTTED)
+
+
+def plot_validation(runs, labels, path):
+    """Writes the validation accuracy over epochs of several results folders to `path` (PNG, atomically):
+    one curve per folder, the mean over its runs (a one-std band for several), named by its folder and
+    `labels[folder]` (what differs). runs: {folder: [results.json of its finished runs]}. Not written
+    again when the file already plots the same curves."""
+    curves = {folder: [doc["history"] for doc in docs] for folder, docs in runs.items()}
+    _write_plot(path, digest("validation", curves, labels), lambda: validation_figure(curves, labels))
+
+
+def validation_figure(curves, labels):
+    """The figure of `plot_validation`: curves {folder: [history of each run]}."""
+    fig, ax = plt.subplots(figsize=(8, 4.5 + 0.22 * len(curves)), dpi=120)
+    last = max(h["epoch"] for histories in curves.values() for run in histories for h in run)
+    shown = []
+    for folder, histories in curves.items():
+        epochs, mean, std = _mean_over_runs(histories, "val_accuracy")
+        name = os.path.basename(os.path.normpath(folder)) + (f" ({labels[folder]})" if labels.get(folder) else "")
+        line, = ax.plot(epochs, 100 * mean, label=f"{name}: {len(histories)} run(s)",
+                        marker="o" if last <= MARKED_EPOCHS else None, markersize=4)
+        if len(histories) > 1:
+            ax.fill_between(epochs, 100 * (mean - std), 100 * (mean + std), color=line.get_color(), alpha=0.2)
+        shown.extend(100 * mean if last <= SHOWN_EPOCHS else [])
+    _epoch_axes(ax, [run for histories in curves.values() for run in histories], shown)
+    ax.set_ylabel("validation accuracy (%)")
+    ax.set_title("validation accuracy" + (", mean +- 1 std over runs" if any(len(h) > 1 for h in curves.values()) else ""))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize="small", frameon=False)  # below: long names
+    fig.tight_layout()
+    return fig
 
 
 MARKED_EPOCHS = 30  # curves of at most this many epochs mark every point (one epoch is a point, not a line)
@@ -243,19 +344,25 @@ def accuracy_figure(runs):
             ax.fill_between(epochs, 100 * (mean - std), 100 * (mean + std), color=colour, alpha=0.2)
         if key == "test_accuracy" or last <= SHOWN_EPOCHS:
             shown.extend(100 * mean)
-    ax.set_xlabel("epoch")
+    _epoch_axes(ax, runs, shown)
     ax.set_ylabel("accuracy (%)")
-    best = max(100 * h.get("val_accuracy", 0) for run in runs for h in run)
-    bottom = min([max(0, min(90, best - 10))] + [value - 2 for value in shown])
-    ax.set_ylim(max(0, 5 * math.floor(bottom / 5)), 100.5)
-    ax.set_xlim(0.5, last + 0.5)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, min_n_ticks=1))
     ax.set_title(f"{os.path.basename(os.path.normpath(results_dir))}: {len(runs)} run(s)"
                  + (", mean +- 1 std" if len(runs) > 1 else ""))
     ax.grid(alpha=0.3)
     ax.legend(loc="best")  # short runs' curves may lie anywhere
     fig.tight_layout()
     return fig
+
+
+def _epoch_axes(ax, runs, shown):
+    """Whole epochs on x; on y, the accuracies (%) in `shown` and at least 10 points below the best
+    validation accuracy of the histories `runs`, from a multiple of 5 to 100."""
+    best = max(100 * h.get("val_accuracy", 0) for run in runs for h in run)
+    bottom = min([max(0, min(90, best - 10))] + [value - 2 for value in shown])
+    ax.set_ylim(max(0, 5 * math.floor(bottom / 5)), 100.5)
+    ax.set_xlim(0.5, max(h["epoch"] for run in runs for h in run) + 0.5)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, min_n_ticks=1))
+    ax.set_xlabel("epoch")
 
 
 def _mean_over_runs(runs, key):

@@ -1,4 +1,6 @@
-"""Small models for fast tests, and an independent error count."""
+"""Small models for fast tests, an independent error count, and the checkout's shipped files."""
+import subprocess
+
 import numpy as np
 
 import ram
@@ -67,3 +69,11 @@ def read_model_files(folder):
     from ram.saving import load_model
     return {f"{kind}/{name}": model_outputs(load_model(os.path.join(folder, kind, name), expected=small_config(**fields)))
             for kind, fields in CROSS_BACKEND_MODELS.items() for name in MODEL_FILES}
+
+
+def tracked_files(root, *patterns):
+    """The files git tracks in the checkout `root` matching the pathspecs (`*summary.json` matches in every
+    folder), as sorted paths relative to `root`: what ships, never what a user's runs wrote beside it."""
+    listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", *patterns], capture_output=True,
+                            text=True, check=True).stdout
+    return sorted(p for p in listed.split("\0") if p)

@@ -143,6 +143,28 @@ def test_early_errors_create_no_folders(tmp_path, mnist_path):
     assert list((tmp_path / "kept").iterdir()) == []  # the folder that was there stays, run_0/ is gone
 
 
+@pytest.mark.parametrize("where", ["under a file", "in /proc"])
+def test_an_unwritable_results_dir_is_a_config_error_before_anything_loads(where, tmp_path, monkeypatch):
+    """Listed with the other bad fields in one message, one line each, before data or training start
+    (train_all would fail the test); nothing is created."""
+    if where == "in /proc" and not os.path.isdir("/proc/self"):
+        pytest.skip("no /proc here")
+    (tmp_path / "a_file").write_text("")
+    results = tmp_path / "a_file" / "runs" if where == "under a file" else "/proc/ram_runs"
+    monkeypatch.setattr(ram.training, "train_all", lambda *a, **k: pytest.fail("training started"))
+    with pytest.raises(SystemExit) as exit_info:
+        run_mnist.main(["--results-dir", str(results), "--learning-rate", "-1", "--data", str(tmp_path / "none.npz")])
+    lines = str(exit_info.value.code).splitlines()
+    assert lines[0] == "error: invalid config:" and any(line.strip().startswith("learning_rate") for line in lines)
+    problem, = [line.strip() for line in lines if line.strip().startswith("results_dir")]
+    expected = (f"{tmp_path / 'a_file'} is a file" if where == "under a file" else
+                "making a folder in /proc fails (No such file or directory)")
+    assert expected in problem and problem.endswith("choose another --results-dir"), problem
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"] and not os.path.exists("/proc/ram_runs")
+    assert ram.results.results_dir_problem(str(tmp_path / "new" / "deeper")) is None
+    assert not (tmp_path / "new").exists()
+
+
 @pytest.mark.slow
 def test_evaluate_hint_gives_every_flag_the_model_needs(tmp_path, mnist_path):
     """`python evaluate.py run_mnist <a translated model>`: the hinted command runs as printed."""

@@ -248,7 +248,7 @@ def test_epochs_are_whole_compiled_executions(mnist_path):
     data = ram.MnistData(small_config(batch_size=100, train_size=1000, steps_per_execution=4), mnist_path)
     assert data.steps_per_epoch == 8
     model = ram.training.build_model(small_config(steps_per_execution=4), data.steps_per_epoch)
-    model.fit(data.train(0), steps_per_epoch=data.steps_per_epoch, epochs=2, verbose=0)
+    model.fit(data.train(0), steps_per_epoch=data.steps_per_epoch, epochs=2, verbose=0, shuffle=False)
     assert int(model.optimizer.iterations) == 16
     with pytest.raises(DataError, match="steps_per_execution"):
         ram.MnistData(small_config(batch_size=100, train_size=300, steps_per_execution=4), mnist_path)

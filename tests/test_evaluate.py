@@ -46,8 +46,8 @@ def test_every_promised_file(trained, report):
     for i in range(2):
         png = cv2.imread(str(images / f"symbol_{i}.png"))
         assert png is not None and png.shape == (IMAGE_PIXELS, IMAGE_PIXELS, 3)
-        sheet = cv2.imread(str(images / f"symbol_{i}_sheet.png"))  # the path, then 3 glimpse columns
-        assert sheet.shape[0] == IMAGE_PIXELS and sheet.shape[1] == IMAGE_PIXELS + 6 + 3 * (SHEET_GLIMPSE + 6)
+        sheet = cv2.imread(str(images / f"symbol_{i}_sheet.png"))  # the path, then 3 glimpses of one zoom
+        assert sheet.shape[0] == IMAGE_PIXELS and sheet.shape[1] == IMAGE_PIXELS + 6 + (SHEET_GLIMPSE + 6)  # one above another
         np.testing.assert_array_equal(sheet[:, :IMAGE_PIXELS], png)
         for t in range(3):
             glimpse = cv2.imread(str(images / f"symbol_{i}_glimpse_{t}_zoom_1.png"), cv2.IMREAD_GRAYSCALE)

@@ -1,13 +1,17 @@
 """A results folder's run listing and the lock a training run holds (pure Python, no training)."""
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 
 import pytest
 
+import numpy as np
+
 from ram.results import LOCK_NAME, ModelFileError, RunFolderError, code_version, percent, run_lock, run_results, summarize
+from ram import results
 
 
 def _run(folder, name, **doc):
@@ -84,3 +88,64 @@ def test_readme_table_is_what_ram_results_prints():
                            cwd=root, check=True).stdout.strip()
     with open(os.path.join(root, "README.md")) as f:
         assert table in f.read(), "README's results table is stale: paste `python -m ram.results --markdown`"
+
+
+def _sweep(root):
+    """Two results folders as a `--location-std` sweep writes them: std 0.1 with seeds 0, 1, 2 and std 0.2
+    with seed 0 (other output settings too, which are no difference); a run still training beside them."""
+    errors = {"std_0.1": [(0.012, 0.015, 0.007), (0.010, 0.013, 0.006), (0.017, 0.02, 0.008)],
+              "std_0.2": [(0.02, 0.03, 0.01)]}
+    for name, runs in errors.items():
+        for seed, (error, sampled, mc) in enumerate(runs):
+            history = [{"epoch": e, "accuracy": 0.5, "val_accuracy": 0.6 + 0.1 * e + 0.01 * seed} for e in (1, 2, 3)]
+            _run(root / name, f"run_{seed}", finished=True, epochs_trained=3 + seed, wall_seconds=60.0 * (1 + seed),
+                 history=history, test_error=error, test_error_sampled=sampled, test_error_mc=mc,
+                 test_accuracy=1 - error, config={"seed": seed, "location_std": float(name[4:]),
+                                                  "results_dir": str(root / name), "verbose": len(name) + seed})
+    _run(root / "std_0.2", "run_1", finished=False, config={"seed": 1, "location_std": 0.2})
+    return [str(root / name) for name in errors]
+
+
+def test_results_folders_compared_in_one_table_and_one_plot(tmp_path, capsys, monkeypatch):
+    from ram import visualize
+    folders = _sweep(tmp_path)
+    plot = tmp_path / "out" / "std.png"
+    drawn = []  # the figure's curves as plotted: (label, epochs, values)
+    figure = visualize.validation_figure
+    monkeypatch.setattr(visualize, "validation_figure", lambda *a: drawn.append(figure(*a)) or drawn[-1])
+    results.main([*folders, "--plot", str(plot)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["folder", "location_std", "runs", "one", "sequence", "one", "sampled", "MC", "10",
+                                "epochs", "min"]
+    def pm(values):  # mean ± sample std in %, by numpy
+        return f"{100 * np.mean(values):.2f} ± {100 * np.std(values, ddof=1):.2f}"
+    cells = [re.split(r"\s{2,}", line) for line in lines[1:3]]  # columns: two spaces or more apart
+    assert cells[0][0] == folders[0] and cells[1][0] == folders[1]
+    assert cells[0][1:] == ["0.1", "3", pm([0.012, 0.010, 0.017]), pm([0.015, 0.013, 0.02]),
+                                                          pm([0.007, 0.006, 0.008]), "3-5", "2.0"]
+    assert cells[1][1:] == ["0.2", "1", "2.00", "3.00", "1.00", "3", "1.0"]
+    assert lines[3] == f"validation curves: {plot}" and len(lines) == 4
+    assert sorted(p.name for p in plot.parent.iterdir()) == ["std.png"]  # no temp file left
+    from PIL import Image
+    with Image.open(plot) as picture:
+        assert picture.format == "PNG" and picture.size[0] > 500
+    lines = drawn[0].axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["std_0.1 (location_std 0.1): 3 run(s)",
+                                                    "std_0.2 (location_std 0.2): 1 run(s)"]
+    np.testing.assert_allclose(lines[0].get_ydata(), [71, 81, 91])  # 100 * mean over seeds of 0.6 + 0.1 e + 0.01 seed
+    np.testing.assert_allclose(lines[1].get_ydata(), [70, 80, 90])
+    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
+    stamp = plot.stat().st_mtime_ns
+    results.main([*folders, "--plot", str(plot)])  # the same curves: the file stays
+    assert plot.stat().st_mtime_ns == stamp
+
+
+def test_comparing_a_folder_without_finished_runs_names_it(tmp_path, capsys):
+    folders = _sweep(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        results.main([*folders, str(tmp_path / "std_0.3")])
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err.startswith(f"error: no finished run (run_<i>/results.json) in {tmp_path / 'std_0.3'}:")
+    with pytest.raises(SystemExit):
+        results.main([*folders, "--plot", str(tmp_path / "std.pdf")])
+    assert "name a FILE.png" in capsys.readouterr().err

@@ -1,7 +1,7 @@
 """The shipped results folders: each run's claimed test error is what its shipped model gives."""
-import glob
 import math
 import os
+import subprocess
 
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ from ram.cli import script_config
 from ram.results import run_results
 from ram.saving import load_model, read_json
 from ram.results import summarize
-from helpers import count_wrong
+from helpers import count_wrong, tracked_files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -51,9 +51,21 @@ def test_shipped_model_on_freshly_drawn_canvases(config_name, mnist_path):
     assert abs(recount - claimed) <= 3 * math.sqrt(2) * stderr, (recount, claimed)
 
 
-SHIPPED_FOLDERS = sorted({os.path.relpath(os.path.dirname(p), ROOT)
-                          for p in glob.glob(os.path.join(ROOT, "**", "summary.json"), recursive=True)
-                          if not os.path.relpath(p, ROOT).startswith(("tests", "docs", "bench"))})
+SHIPPED_FOLDERS = sorted({os.path.dirname(p) for p in tracked_files(ROOT, "*summary.json")
+                          if not p.startswith(("tests", "docs", "bench"))})
+
+
+def test_shipped_files_are_the_tracked_ones_whatever_a_user_ran(tmp_path):
+    """README's two-minute try writes runs/try/summary.json (git-ignored), a user's own folder is
+    untracked: neither is a shipped file."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for path in ("MNIST_Results/summary.json", "results/archive/e1/summary.json", "runs/try/summary.json",
+                 "mine/summary.json", "MNIST_Results/run_0/results.json"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("{}")
+    (tmp_path / ".gitignore").write_text("/runs/\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", ".gitignore", "MNIST_Results", "results"], check=True)
+    assert tracked_files(tmp_path, "*summary.json") == ["MNIST_Results/summary.json", "results/archive/e1/summary.json"]
 
 
 def test_the_five_defaults_and_the_archive_are_found():

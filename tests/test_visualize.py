@@ -67,26 +67,58 @@ def test_the_path_draws_the_finest_box_only_and_keeps_numbers_off_the_glimpsed_s
     assert np.any(canvas[26 * scale - 20:26 * scale, 26 * scale:34 * scale] != 0)  # the number above the box
 
 
-def test_pictures_carry_no_versions_and_are_not_rewritten_when_unchanged(tmp_path):
-    """A picture already on disk with the same content stays byte for byte as it is, even when another
-    library version wrote it (other metadata, other compression); a changed picture is written anew."""
-    import cv2
-    from PIL import Image, PngImagePlugin
-    from ram.visualize import _write_gif, _write_png, plot_accuracy
-    image = np.random.default_rng(0).integers(0, 255, (40, 50, 3), dtype=np.uint8)
-    png, gif, plot = tmp_path / "a.png", tmp_path / "a.gif", tmp_path / "plot.png"
-    other = PngImagePlugin.PngInfo()
-    other.add_text("Software", "some other version 0.1")
-    Image.fromarray(image[:, :, ::-1]).save(png, pnginfo=other, compress_level=1)  # same pixels, other bytes
-    Image.fromarray(image[:, :, ::-1]).save(gif, save_all=True, append_images=[Image.fromarray(image)], comment=b"v0")
-    before = png.read_bytes(), gif.read_bytes()
-    _write_png(str(png), image)
-    assert png.read_bytes() == before[0]
-    _write_gif(str(gif), [image, image[:, :, ::-1]])  # decodes to the same two frames
-    assert gif.read_bytes() == before[1]
-    _write_png(str(png), 255 - image)  # changed content: written, without version text
-    assert np.array_equal(cv2.imread(str(png)), 255 - image) and b"Software" not in png.read_bytes()
+def _paths_of(count=2, steps=3, zooms=1, image_side=28, patch=8, seed=0):
+    """Arrays as `visualize._paths` gives them: images, labels, starts, sizes, centres, glimpses, predictions."""
+    rng = np.random.default_rng(seed)
+    images = rng.random((count, image_side, image_side)).astype(np.float32)
+    sizes = [patch * 2**k for k in range(zooms)]
+    centres = rng.uniform(6, image_side - 6, (count, steps, 2))
+    starts = np.floor(centres[:, :, None, :] - np.array(sizes)[None, None, :, None] / 2 + 0.5)
+    glimpses = rng.random((count, steps, zooms, patch, patch)).astype(np.float32)
+    return images, np.arange(count) % 10, starts, sizes, centres, glimpses, (np.arange(count) + 1) % 10
 
+
+def _files(folder):
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def test_pictures_that_show_the_same_are_not_rewritten_under_another_rendering(tmp_path, monkeypatch):
+    """Pictures written under another rendering (another font and size, as another host's libraries
+    might draw them) are left byte for byte as they are when the content is the same (locations moved
+    far below a pixel); a changed prediction or a box moved by a pixel is written anew; no versions."""
+    from PIL import Image
+    from ram import visualize
+    images, labels, starts, sizes, centres, glimpses, predictions = _paths_of()
+    monkeypatch.setattr(visualize, "FONT_FILE", visualize.FONT_FILE.replace("DejaVuSans.ttf", "DejaVuSerif.ttf"))
+    monkeypatch.setattr(visualize, "NUMBER_SIZE", visualize.NUMBER_SIZE + 4)
+    visualize._font.cache_clear()
+    other = draw_path(images[0], starts[0], sizes, centres[0], 2, labels[0], predictions[0])
+    visualize.write_pictures(images, labels, starts, sizes, centres, glimpses, predictions, str(tmp_path))
+    monkeypatch.undo()
+    visualize._font.cache_clear()
+    assert not np.array_equal(draw_path(images[0], starts[0], sizes, centres[0], 2, labels[0], predictions[0]), other)
+    before = _files(tmp_path)
+    assert len(before) == 2 * (3 + 3) and all(b"Software" not in data for data, _ in before.values())
+    visualize.write_pictures(images, labels, starts, sizes, centres + 1e-4, glimpses, predictions, str(tmp_path))
+    assert _files(tmp_path) == before
+    with Image.open(tmp_path / "symbol_0.gif") as gif:
+        assert gif.n_frames == 3
+    visualize.write_pictures(images, labels, starts, sizes, centres, glimpses, predictions + 1, str(tmp_path))
+    after = _files(tmp_path)
+    changed = sorted(name for name in before if after[name] != before[name])
+    assert changed == sorted(f"symbol_{i}{end}" for i in range(2) for end in (".png", "_sheet.png", ".gif"))
+    moved = starts.copy()
+    moved[1, 2, 0] += 1  # image 1's last glimpse, one pixel to the right
+    visualize.write_pictures(images, labels, moved, sizes, centres, glimpses, predictions + 1, str(tmp_path))
+    again = _files(tmp_path)
+    assert sorted(name for name in after if again[name] != after[name]) == [
+        "symbol_1.gif", "symbol_1.png", "symbol_1_glimpse_2_zoom_1.png", "symbol_1_sheet.png"]
+
+
+def test_the_plot_is_not_rewritten_when_it_plots_the_same(tmp_path):
+    from PIL import Image, PngImagePlugin
+    from ram.visualize import plot_accuracy
+    plot = tmp_path / "plot.png"
     runs = _runs(3, (0.5, 0.9))
     plot_accuracy(runs, str(plot))
     first = plot.read_bytes()
@@ -101,3 +133,57 @@ def test_pictures_carry_no_versions_and_are_not_rewritten_when_unchanged(tmp_pat
     assert plot.read_bytes() == redrawn
     plot_accuracy(_runs(4, (0.5, 0.9)), str(plot))  # other histories: drawn again
     assert plot.read_bytes() != redrawn
+
+
+def test_step_numbers_at_one_corner_or_close_by_never_touch():
+    """Numbers 2/3/4 at one box corner, others a few pixels apart, at the picture's top and right edges."""
+    from ram.visualize import place_label
+    corners = [(100, 100), (100, 100), (100, 100), (104, 109), (96, 88), (415, 3), (415, 3), (0, 0)]
+    placed = []
+    boxes = [(*place_label((9, 11), corner, placed, (420, 420)), 9, 11) for corner in corners]
+    assert boxes == placed
+    for i, (x, y, w, h) in enumerate(boxes):
+        assert 0 <= x and x + w <= 420 and 0 <= y and y + h <= 420, boxes[i]
+        for px, py, pw, ph in boxes[:i]:
+            assert x >= px + pw or px >= x + w or y >= py + ph or py >= y + h, (boxes[i], (px, py))
+    assert boxes[0] == (100, 100 - 11 - 2, 9, 11)  # alone: just above its corner
+
+
+@pytest.mark.parametrize("zooms, steps, bands", [(1, 6, 3), (1, 3, 3), (4, 8, 1), (3, 6, 1)])
+def test_the_sheet_is_sized_to_its_rows(zooms, steps, bands):
+    """One zoom: the steps wrap into bands down the path picture's height (no empty white half); every
+    glimpse lies in its cell, its step's number above it."""
+    from ram.visualize import SHEET_GLIMPSE, contact_sheet
+    *_, glimpses, _ = _paths_of(count=1, steps=steps, zooms=zooms)
+    path = np.zeros((IMAGE_PIXELS, IMAGE_PIXELS, 3), np.uint8)
+    sheet = contact_sheet(path, glimpses[0], steps)
+    per_band, cell, band = -(-steps // bands), SHEET_GLIMPSE + 6, 24 + zooms * (SHEET_GLIMPSE + 6)
+    assert sheet.shape == (max(IMAGE_PIXELS, bands * band), IMAGE_PIXELS + 6 + per_band * cell, 3)
+    assert np.array_equal(sheet[:IMAGE_PIXELS, :IMAGE_PIXELS], path)
+    for t in range(steps):
+        x, top = IMAGE_PIXELS + 6 + (t % per_band) * cell, (t // per_band) * band
+        for k in range(zooms):
+            y = top + 24 + k * cell
+            block = SHEET_GLIMPSE // 8  # each glimpse pixel, sampled at its block's centre (off the frame)
+            shown = sheet[y + block // 2:y + SHEET_GLIMPSE:block, x + block // 2:x + SHEET_GLIMPSE:block, 0]
+            assert np.array_equal(shown, np.clip(np.rint(glimpses[0, t, k] * 255), 0, 255).astype(np.uint8))
+        assert np.any(sheet[top:top + 24, x:x + SHEET_GLIMPSE] != 255)  # its number
+    assert sheet.shape[0] - bands * band < band  # the right panel holds no room for another band
+
+
+def test_text_is_drawn_in_matplotlibs_own_dejavu_sans():
+    """The same glyphs on every host: the font file that ships inside matplotlib, not one the host has;
+    draw_text's pixels are what Pillow draws with that file, outlined in dark grey."""
+    import os
+    import matplotlib
+    from PIL import Image, ImageDraw, ImageFont
+    from ram.visualize import draw_text, text_box
+    font_file = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+    canvas = np.zeros((40, 120, 3), np.uint8)
+    draw_text(canvas, "label 7", (3, 5), (0, 220, 0), 15, 1)
+    want = Image.new("RGB", (120, 40))
+    ImageDraw.Draw(want).text((3, 5), "label 7", font=ImageFont.truetype(font_file, 15), fill=(0, 220, 0), anchor="lt",
+                              stroke_width=1, stroke_fill=(20, 20, 20))
+    assert np.array_equal(canvas, np.asarray(want)[:, :, ::-1]) and canvas.any()
+    w, h = text_box("label 7", 15, 1)
+    assert not canvas[:, 3 + w + 1:].any() and not canvas[5 + h + 1:].any()  # the box holds it
