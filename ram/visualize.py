@@ -68,13 +68,19 @@ def _write_gif(path, frames):
 
 
 def to_uint8(image):
-    """[0, 1] floats -> uint8 grey levels."""
+    """[0, 1] floats -> uint8 levels (grey, or each RGB channel)."""
     return np.clip(np.rint(np.asarray(image) * 255), 0, 255).astype(np.uint8)
 
 
+def to_bgr(image):
+    """A uint8 grey (H, W) or RGB (H, W, 3) picture as OpenCV's BGR (H, W, 3)."""
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR if image.ndim == 2 else cv2.COLOR_RGB2BGR)
+
+
 def upscale(image, side):
-    """Nearest-neighbour upscaling by a whole factor, so every input pixel stays a crisp square."""
-    factor = max(1, side // image.shape[0])
+    """Nearest-neighbour upscaling by a whole factor (the longer side at most `side`), so every input
+    pixel stays a crisp square."""
+    factor = max(1, side // max(image.shape[:2]))
     return cv2.resize(image, (image.shape[1] * factor, image.shape[0] * factor), interpolation=cv2.INTER_NEAREST)
 
 
@@ -107,7 +113,7 @@ def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
     starts (T, zooms, 2) top-left pixel (x, y) of every zoom; sizes (zooms,) in pixels;
     centres (T, 2) glimpse centres (x, y) in image pixels.
     """
-    canvas = cv2.cvtColor(upscale(to_uint8(image), IMAGE_PIXELS), cv2.COLOR_GRAY2BGR)
+    canvas = to_bgr(upscale(to_uint8(image), IMAGE_PIXELS))
     scale = canvas.shape[0] / image.shape[0]
     steps = len(starts)
     points = [(int(round(x * scale)), int(round(y * scale))) for x, y in centres]
@@ -132,7 +138,7 @@ def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
 
 def contact_sheet(path_picture, glimpses, steps):
     """The path picture beside every glimpse in order: one column per step, one row per zoom (finest
-    on top), each glimpse upscaled, its step number above in the path's colour. glimpses (T, Z, p, p)."""
+    on top), each glimpse upscaled, its step number above in the path's colour. glimpses (T, Z, p, p[, 3])."""
     zooms, gap, header = glimpses.shape[1], 6, 24
     cell = SHEET_GLIMPSE + gap
     height = max(path_picture.shape[0], header + zooms * cell)
@@ -144,7 +150,7 @@ def contact_sheet(path_picture, glimpses, steps):
         for k in range(zooms):
             g = cv2.resize(to_uint8(glimpses[t, k]), (SHEET_GLIMPSE, SHEET_GLIMPSE), interpolation=cv2.INTER_NEAREST)
             y = header + k * cell
-            sheet[y:y + SHEET_GLIMPSE, x:x + SHEET_GLIMPSE] = g[:, :, None]
+            sheet[y:y + SHEET_GLIMPSE, x:x + SHEET_GLIMPSE] = to_bgr(g)
             cv2.rectangle(sheet, (x - 1, y - 1), (x + SHEET_GLIMPSE, y + SHEET_GLIMPSE), _step_colour(t, steps),
                           3 if k == 0 else 1)
     return sheet
@@ -162,23 +168,31 @@ def _paths(model, images, seed):
     return starts, sizes, centres, glimpses, predictions
 
 
-def path_pictures(model, images, labels, seed=None):
-    """The whole path over each image, as RGB uint8 (N, H, W, 3) (for TensorBoard)."""
+def _names(class_names, labels):
+    """Labels as their class names (None: the labels themselves)."""
+    return [class_names[c] for c in labels] if class_names else list(labels)
+
+
+def path_pictures(model, images, labels, seed=None, class_names=None):
+    """The whole path over each image, as RGB uint8 (N, H, W, 3) (for TensorBoard); labelled with
+    `class_names` (None: the labels' numbers)."""
     starts, sizes, centres, _, predictions = _paths(model, images, seed)
     steps = starts.shape[1]
+    labels, predictions = _names(class_names, labels), _names(class_names, predictions)
     return np.stack([cv2.cvtColor(draw_path(image, starts[i], sizes, centres[i], steps - 1, labels[i], predictions[i]),
                                   cv2.COLOR_BGR2RGB) for i, image in enumerate(images)])
 
 
-def render_examples(model, images, labels, out_dir, seed=None):
+def render_examples(model, images, labels, out_dir, seed=None, class_names=None):
     """Writes symbol_{i}.png (the path), symbol_{i}_sheet.png (the path beside every glimpse),
-    symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image."""
+    symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image, labelled with `class_names`
+    ("label cat, predicted dog"; None: the labels' numbers)."""
     os.makedirs(out_dir, exist_ok=True)
     starts, sizes, centres, glimpses, predictions = _paths(model, images, seed)
     steps = starts.shape[1]
-    written = []
+    written, names, predicted = [], _names(class_names, labels), _names(class_names, predictions)
     for i, image in enumerate(images):
-        frames = [draw_path(image, starts[i], sizes, centres[i], t, labels[i], predictions[i]) for t in range(steps)]
+        frames = [draw_path(image, starts[i], sizes, centres[i], t, names[i], predicted[i]) for t in range(steps)]
         path = os.path.join(out_dir, f"symbol_{i}.png")
         _write_png(path, frames[-1])
         written.append(path)
@@ -188,7 +202,8 @@ def render_examples(model, images, labels, out_dir, seed=None):
         for t in range(glimpses.shape[1]):
             for k in range(glimpses.shape[2]):
                 path = os.path.join(out_dir, f"symbol_{i}_glimpse_{t}_zoom_{k + 1}.png")
-                _write_png(path, upscale(to_uint8(glimpses[i, t, k]), GLIMPSE_PIXELS))
+                glimpse = upscale(to_uint8(glimpses[i, t, k]), GLIMPSE_PIXELS)
+                _write_png(path, glimpse if glimpse.ndim == 2 else to_bgr(glimpse))
                 written.append(path)
         path = os.path.join(out_dir, f"symbol_{i}.gif")
         _write_gif(path, frames)
