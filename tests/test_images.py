@@ -145,6 +145,16 @@ def test_streamed_batches_equal_the_cached_ones(tmp_path):
         np.testing.assert_array_equal(a[0].numpy(), b[0].numpy())
 
 
+def test_a_resumed_epoch_sees_the_batches_of_an_uninterrupted_run(tmp_path):
+    write_tree(tmp_path, {"train": {"a": 20, "b": 20}, "test": {"a": 2, "b": 2}})
+    data = ram.load_data(images_config(tmp_path, steps_per_execution=2))
+    steps = data.steps_per_epoch
+    uninterrupted = list(data.train(5).take(steps + 2))[steps:]
+    for a, b in zip(uninterrupted, data.train(5, first_epoch=1).take(2)):
+        np.testing.assert_array_equal(a[0].numpy(), b[0].numpy())
+        np.testing.assert_array_equal(a[1].numpy(), b[1].numpy())
+
+
 # --- the model reads every channel -----------------------------------------------------------------
 
 def numpy_colour_glimpse(image, location, patch, zooms, scale):
@@ -193,6 +203,25 @@ def test_colour_model_reads_every_channel(first_location, glimpse_conv):
         after = model.glimpse_path(changed, sample=False, first_glimpse_at=[0.0, 0.0])["logits"].numpy()
         assert not np.allclose(after[0], before[0]), channel
         np.testing.assert_array_equal(after[1], before[1])
+
+
+def test_tensorboard_pictures_are_in_colour_and_say_the_class_names():
+    from ram.visualize import path_pictures
+    config = ram.make_config({**TINY, "dataset": "images", "data_path": "x", "image_size": None, "image_height": 16,
+                              "image_width": 24, "channels": 3, "classes": 2, "class_names": ["cat", "dog"]})
+    model = ram.RecurrentAttentionModel(config)
+    images = np.zeros((2, 16, 24, 3), np.float32)
+    images[..., 0] = 1.0  # pure red
+    drawn = []
+    original = ram.visualize.draw_path
+    ram.visualize.draw_path = lambda *a, **k: drawn.append(a[5:7]) or original(*a, **k)
+    try:
+        pictures = path_pictures(model, images, np.array([0, 1]), seed=0, class_names=["cat", "dog"])
+    finally:
+        ram.visualize.draw_path = original
+    assert pictures.shape[0] == 2 and pictures.shape[3] == 3
+    assert pictures[0, 5, 5].tolist() == [255, 0, 0]  # RGB: the image's red, away from the boxes
+    assert [label for label, _ in drawn] == ["cat", "dog"] and all(p in ("cat", "dog") for _, p in drawn)
 
 
 # --- bad input: one line each, before training, nothing written ------------------------------------
