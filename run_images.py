@@ -4,8 +4,7 @@
     python evaluate.py run_images runs/images/run_0/model.h5 --data path/to/my_images
 
 The image size, grey or colour, and the classes come from the data. What to change first:
-1. image_size: None keeps the images' own size (they must all share it); set N to resize every
-   image to N x N (images of mixed sizes, or large ones: the sensor reads every pixel of the pyramid).
+1. image_size: None keeps the images' own size (all must share it); N resizes every image to N x N.
 2. patch_size, zooms and zoom_scale: the largest zoom (patch_size x zoom_scale^(zooms - 1) pixels,
    32 here) should cover the object, the finest (patch_size) its telling detail.
 3. glimpses (more for larger images), then epochs. Fields not listed take the package defaults
