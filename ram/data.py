@@ -115,7 +115,8 @@ class Data:
         fits = [b for b in range(self.devices, EVAL_BATCH + 1, self.devices) if count % b == 0]
         if not fits:
             raise DataError(f"{count} validation images do not split evenly over {self.devices} devices; "
-                            f"set --validation-size to a multiple of {self.devices}")
+                            f"make it a multiple of {self.devices} (--validation-size; for `images` --validation-split "
+                            f"or the validation/ folder)")
         return fits[-1]
 
     @property
