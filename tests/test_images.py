@@ -58,6 +58,10 @@ def test_folder_reads_as_keras_image_dataset_from_directory(tmp_path):
     import keras
     classes = {"dog": 5, "cat": 4, "bird": 6}
     write_tree(tmp_path, {"train": classes, "validation": {"cat": 2, "dog": 2}, "test": {"bird": 3, "dog": 2}})
+    extra = marked_images(3, 12, 20, 3, 100)  # other formats, and a subfolder of a class
+    for name, image in zip(("train/dog/x.jpg", "train/cat/x.bmp", "train/bird/more/x.png"), extra):
+        write_png(os.path.join(tmp_path, name), image)
+    (tmp_path / "train" / "cat" / "notes.txt").write_text("not an image: skipped")
     data = ram.load_data(images_config(tmp_path))
     assert data.config.class_names == ["bird", "cat", "dog"] and data.config.classes == 3
     assert (data.config.image_height, data.config.image_width, data.config.channels) == (12, 20, 3)
