@@ -22,16 +22,16 @@ CONFIG = dict(
     zooms=3,
     zoom_scale=2,
     # network
-    glimpse_hidden=128,
+    glimpse_hidden=512,
     glimpse_size=256,
     core="lstm",
     core_size=256,
     # location policy
-    location_std=0.15,         # std of the sampled moves, in units of half the image's width (x) and height (y)
+    location_std=0.22,         # std of the sampled moves, in units of half the image's width (x) and height (y)
     first_location="random",   # or "center", or "context": chosen from a coarse view (context_grid must divide both sides)
     # optimisation: Adam, the rate decaying linearly to 1e-5 over decay_epochs
     learning_rate=1e-3,
-    batch_size=64,
+    batch_size=128,
     epochs=100,
     decay_epochs=100,
     early_stopping_patience=20,  # 0: off

@@ -19,7 +19,7 @@ NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
 
 
 def texture(rng, height, width):
-    """A dim, smooth colour texture (H, W, 3) float in [0, 0.45]: coarse colour noise blown up, plus
+    """A dim, smooth colour texture (H, W, 3) float in [0, 0.2]: coarse colour noise blown up, plus
     faint stripes at a random angle."""
     import cv2
     coarse = rng.random((height // 8 + 2, width // 8 + 2, 3)).astype(np.float32)
@@ -27,7 +27,7 @@ def texture(rng, height, width):
     angle, period = rng.uniform(0, np.pi), rng.uniform(4, 10)
     rows, columns = np.mgrid[0:height, 0:width]
     stripes = 0.5 + 0.5 * np.sin((columns * np.cos(angle) + rows * np.sin(angle)) * 2 * np.pi / period)
-    return np.clip(0.3 * smooth + 0.15 * stripes[..., None], 0, 0.45)
+    return np.clip(0.15 * smooth + 0.05 * stripes[..., None], 0, 0.2)
 
 
 def colour_digit(digit, rng, height, width):
