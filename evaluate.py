@@ -3,6 +3,7 @@
     python evaluate.py run_mnist                       # best finished run of that config
     python evaluate.py run_translated_mnist.py path/to/model.h5 --images 5 --samples 20
     python evaluate.py run_cluttered_mnist --eval-seed 7 --out /tmp/recount   # on freshly drawn test canvases
+    python evaluate.py run_images runs/my_images/run_0/model.h5 --data path/to/my_images   # your own images
 
 Prints the test error (deterministic policy, one sampled glimpse path, Monte Carlo over sampled
 paths) and the error of each class; writes glimpse pictures to <folder>/Images/ and the accuracy plot
@@ -43,7 +44,8 @@ def parse_args(argv):
     parser.add_argument("--eval-seed", type=int, metavar="N",
                         help="draw the test canvases (translations, clutter) from this seed instead of the "
                              "config's eval_seed: a recount on freshly drawn canvases of the same test digits")
-    parser.add_argument("--data", metavar="PATH", help="local mnist.npz (Keras layout)")
+    parser.add_argument("--data", metavar="PATH", help="the data: a local mnist.npz (Keras layout) for the MNIST "
+                                                          "tasks; your images' folder or .npz for `images`")
     parser.add_argument("--out", metavar="DIR", help="folder for Images/ and the accuracy plot (default: the model's results "
                                       "folder, the one holding its run_<i>/)")
     add_field_flags(parser, {}, skip=("seed", "eval_seed", "data_path"),
@@ -67,15 +69,18 @@ def main(argv=None):
     from ram.backend import BackendError, check
     from ram.data import DataError
     from ram.evaluation import error_report, predict
-    from ram.saving import ModelFileError, load_model
+    from ram.saving import ModelFileError, check_settings, load_model
     from ram.visualize import plot_accuracy, render_examples
     try:
         check()
         config = script_config(args.config, field_overrides(args), data_path=args.data, eval_seed=args.eval_seed)
         samples = args.samples or config.mc_samples
         model_path = args.model or best_model(config.results_dir)
-        model = load_model(model_path, expected=config)
-        data = ram.MnistData(config)
+        data = ram.load_data(config, test_only=True)  # only the test images
+        config = data.config  # with what the data decides: image size, channels, classes
+        model = load_model(model_path)
+        data.check_model(model.settings, model_path)
+        check_settings(model.settings, config, model_path)
     except (BackendError, ConfigError, DataError, ModelFileError, FileNotFoundError) as error:
         sys.exit(f"error: {error}")
     print(f"model: {model_path}")
@@ -89,13 +94,14 @@ def main(argv=None):
         print(f"test error ({name}): {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
               f"({r['wrong']} of {r['count']} wrong)", flush=True)
     per_class = reports["deterministic"]["per_class_error"]
-    print("per-class error (deterministic): " + ", ".join(f"{c}: {100 * e:.1f}%" for c, e in enumerate(per_class)))
+    print("per-class error (deterministic): " + ", ".join(f"{name}: {100 * e:.1f}%"
+                                                          for name, e in zip(data.class_names, per_class)))
     runs_folder = output_folder(model_path)
     folder = args.out or runs_folder
     out_dir = os.path.join(folder, "Images")
     if args.images > 0:
         images, labels = data.test_arrays(args.images)
-        render_examples(model, images, labels, out_dir, seed=args.seed)
+        render_examples(model, images, labels, out_dir, seed=args.seed, class_names=data.class_names)
         print(f"glimpse pictures of {args.images} test images: {out_dir}/")
     try:
         runs = run_results(runs_folder)

@@ -46,7 +46,7 @@ def measure_case(config_name, core, batch, seconds, repeats, mnist_path):
     fields = {k: v for k, v in (("core", core), ("batch_size", batch)) if v is not None}
     config = _config(config_name, **fields, data_path=mnist_path)
     core, batch = config.core, config.batch_size
-    data = ram.MnistData(config)
+    data = ram.load_data(config)
     model = build_model(config, data.steps_per_epoch)
     stamps = []  # one per compiled call of `steps_per_execution` steps
     timer = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: stamps.append(time.perf_counter()))
@@ -161,7 +161,7 @@ def paired(config_name, extra_args, mnist_path, seconds, repeats):
     sides = {}
     for name, fields in (("config", {}), ("changed", changes)):
         config = _config(config_name, **fields, data_path=mnist_path)
-        data = ram.MnistData(config)
+        data = ram.load_data(config)
         model = build_model(config, data.steps_per_epoch)
         batches = data.train(config.seed)
         per_call = config.steps_per_execution

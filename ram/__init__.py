@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from .config import DEFAULTS, Config, ConfigError, make_config  # noqa: E402,F401  (pure Python)
 
-_MODULE_OF = {"DataError": "data", "MnistData": "data", "load_mnist": "data",
+_MODULE_OF = {"DataError": "data", "load_data": "datasets", "load_mnist": "datasets.mnist",
               "GlimpseNetwork": "glimpse", "GlimpseSensor": "glimpse",
               "gaussian_log_prob": "losses", "hybrid_loss": "losses",
               "ContextNetwork": "model", "LocationPolicy": "model", "RecurrentAttentionModel": "model",

@@ -33,7 +33,7 @@ class Field:
     role: str = "training"
 
 
-DATASETS = ("mnist", "translated_mnist", "cluttered_mnist")
+from .datasets import NAMES as DATASETS  # noqa: E402  (one module per data set in ram/datasets/)
 CORES = ("lstm", "rnn")
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "linear")
@@ -44,13 +44,20 @@ DISTRIBUTES = ("none", "mirrored", "data_parallel")
 # The defaults are the recommended MNIST experiment, `run_mnist.py`: make_config({}) is that config.
 FIELDS = {
     # data
-    "dataset": Field("mnist", "`mnist` (28x28), `translated_mnist` (digit pasted into a larger black canvas) or `cluttered_mnist` (the same, over pieces of other digits)", str, choices=DATASETS),
-    "image_size": Field(28, "side of the model's input in pixels: 28 for `mnist`, the canvas side for `translated_mnist` and `cluttered_mnist`", int, min=1, role="architecture"),
+    "dataset": Field("mnist", "`mnist` (28x28), `translated_mnist` (digit pasted into a larger black canvas), `cluttered_mnist` (the same, over pieces of other digits), or `images`: your own, a folder tree or an `.npz` (`data_path`; README: Your own images)", str, choices=DATASETS),
+    "image_size": Field(28, "side of the model's input in pixels: 28 for `mnist`, the canvas side for `translated_mnist` and `cluttered_mnist`; `images`: every image resized to this many x this many pixels, None: the images' own size (they must all have it)", int, min=1, optional=True, role="architecture"),
+    "image_height": Field(None, "`images`: rows of the model's input, set from the data (or from image_size when it resizes); None: image_size", int, min=1, optional=True, role="architecture"),
+    "image_width": Field(None, "`images`: columns of the model's input, set from the data (or from image_size when it resizes); None: image_size", int, min=1, optional=True, role="architecture"),
+    "channels": Field(1, "colour channels of the model's input: 1 grey, 3 RGB; `images` sets it from the data", int, min=1, role="weights"),
+    "classes": Field(10, "classes the model tells apart; `images` sets it from the data", int, min=2, role="weights"),
+    "class_names": Field(None, "the classes' names in label order, saved with the model and in results.json; `images` sets them from the folder names or the .npz's `class_names`; None: the labels' numbers", list, optional=True, role="model"),
     "distractors": Field(0, "`cluttered_mnist`: pieces of clutter per canvas, each cut from a random digit of the same split", int, min=0),
     "distractor_size": Field(8, "`cluttered_mnist`: side of each piece of clutter in pixels", int, min=1, max=28),
-    "data_path": Field(None, "local MNIST `.npz` (Keras layout); None: `--data`, then `$RAM_MNIST`, then Keras's download", str, optional=True, role="output"),
+    "data_path": Field(None, "the MNIST tasks: a local MNIST `.npz` (Keras layout), None: `--data`, then `$RAM_MNIST`, then Keras's download; `images`: the folder tree DIR/train/<class>/*, DIR/test/<class>/* (optional DIR/validation/<class>/*) or an `.npz` with x_train, y_train, x_test, y_test (optional class_names)", str, optional=True, role="output"),
     "train_size": Field(None, "use only the first N training images (quick tries, tests), at least batch_size x steps_per_execution (2048 with the defaults: an epoch is whole compiled executions, so fewer is refused); None: all that remain after validation", int, min=1, optional=True),
-    "validation_size": Field(5000, "training images held out for validation (early stopping)", int, min=1),
+    "validation_size": Field(5000, "the MNIST tasks: training images held out for validation (early stopping)", int, min=1),
+    "validation_split": Field(0.1, "`images` without a validation/ folder: this fraction of the training images, drawn with eval_seed, held out for validation", numbers.Real, greater_than=0, max=0.5),
+    "image_memory_mb": Field(4096, "`images` from a folder: decoded once and held in memory when its pixels fit in this many MB, else read and decoded from disk every epoch (in parallel); the batches are the same either way", int, min=0, role="output"),
     "train_shift": Field(0, "`mnist` augmentation (not in the paper): each training digit moves up to this many pixels up or down and left or right within its 28x28 frame, drawn afresh every epoch (black fills in, what leaves the frame is cut off); validation and test digits stay put; 0: off", int, min=0, max=8),
     "eval_seed": Field(1234, "seed of the canvases (translations and clutter) of the validation and test sets", int, min=0),
     # glimpse sensor
@@ -120,12 +127,13 @@ PREVIOUS_VALUES = {
     "initial_location_std": None, "context_grid": 10, "dropout": 0.0, "train_paths": 1, "reward": "correct",
     "label_smoothing": 0.0, "ema_momentum": None, "weight_decay": None, "restore_best_weights": True,
     "distribute": "none", "devices": None, "steps_per_execution": 1, "initial_model": None, "tensorboard": False,
-    "tensorboard_images_every": 0, "location_penalty": 0.0, "random_glimpses": False,
+    "tensorboard_images_every": 0, "location_penalty": 0.0, "random_glimpses": False, "image_height": None,
+    "image_width": None, "channels": 1, "classes": 10, "class_names": None, "validation_split": 0.1,
+    "image_memory_mb": 4096,
 }
 # Fields that files may still hold but this version no longer has, with the one value it still runs.
 # (decay_rate, of the removed exponential schedule, is dropped whatever its value.)
-REMOVED_FIELDS = {"location_mean": "tanh", "clipnorm": None, "clipvalue": None, "classes": 10}
-CLASSES = 10  # MNIST's digits
+REMOVED_FIELDS = {"location_mean": "tanh", "clipnorm": None, "clipvalue": None}
 
 
 def fields_with(*roles):
@@ -150,6 +158,14 @@ class Config(dict):
 
     def replace(self, **changes):
         return make_config({**self, **changes})
+
+
+def image_shape(values):
+    """(height, width) of the model's input from a config (or a model's settings): image_height and
+    image_width, each None for image_size."""
+    size = values["image_size"]
+    return (size if values["image_height"] is None else values["image_height"],
+            size if values["image_width"] is None else values["image_width"])
 
 
 def _check_field(name, value, field):
@@ -205,36 +221,35 @@ def make_config(overrides=None, problems=()):
 
 
 def _check_relations(v):
+    """Rules between fields: those of every data set here, then the data set's own (its module's
+    `config_problems`). Rules on the image's size wait until it is known (`images` from its data)."""
     problems = []
-    if v["dataset"] == "mnist" and v["image_size"] != 28:
-        problems.append(f"image_size: `mnist` images are 28x28, got {v['image_size']}; use dataset `translated_mnist` for a larger canvas")
-    if v["dataset"] != "mnist" and v["image_size"] < 28:
-        problems.append(f"image_size: the `{v['dataset']}` canvas must hold a 28x28 digit, got {v['image_size']}")
-    if v["first_location"] == "context" and v["image_size"] % v["context_grid"]:
-        problems.append(f"context_grid: {v['context_grid']} does not divide image_size {v['image_size']}; "
-                        f"pick a divisor (e.g. 7 or 14 for 28, 10 or 20 for 60 and 100)")
+    height, width = image_shape(v)
+    if height is not None:
+        if v["first_location"] == "context" and (height % v["context_grid"] or width % v["context_grid"]):
+            problems.append(f"context_grid: {v['context_grid']} does not divide image_size {_size(height, width)}; "
+                            f"pick a divisor (e.g. 7 or 14 for 28, 10 or 20 for 60 and 100)")
+        if v["patch_size"] > min(height, width):
+            problems.append(f"patch_size: {v['patch_size']} is larger than the image ({_size(height, width)})")
     if v["random_glimpses"] and v["first_location"] != "random":
         problems.append(f"random_glimpses: every glimpse is drawn at random, so first_location must be `random`, "
                         f"not {v['first_location']!r}")
-    if v["patch_size"] > v["image_size"]:
-        problems.append(f"patch_size: {v['patch_size']} is larger than the image ({v['image_size']})")
-    if v["validation_size"] >= 60000:
-        problems.append(f"validation_size: {v['validation_size']} leaves no MNIST training images (60000 in all)")
     if v["initial_location_std"] is not None and v["initial_location_std"] < v["location_std"]:
         problems.append(f"initial_location_std: {v['initial_location_std']} is below location_std {v['location_std']}, "
                         f"which it decays to; raise it, or set None for a constant std")
     if v["ema_momentum"] is not None and v["restore_best_weights"]:
         problems.append("ema_momentum: the averaged weights are the last epoch's; set restore_best_weights False")
-    if v["distractors"] and v["dataset"] != "cluttered_mnist":
-        problems.append(f"distractors: {v['distractors']} pieces of clutter need dataset `cluttered_mnist`")
-    if v["train_shift"] and v["dataset"] != "mnist":
-        problems.append(f"train_shift: {v['train_shift']} moves centred `mnist` digits; `{v['dataset']}` already "
-                        f"places each digit at random, so set 0")
     if v["devices"] is not None and v["distribute"] == "none":
         problems.append(f"devices: {v['devices']!r} needs distribute `mirrored` or `data_parallel`")
     if v["lr_schedule"] == "linear" and v["min_learning_rate"] > v["learning_rate"]:
         problems.append(f"min_learning_rate: {v['min_learning_rate']} is above learning_rate {v['learning_rate']}")
-    return problems
+    from . import datasets  # the data set's module (TensorFlow with it)
+    return problems + datasets.get(v["dataset"]).config_problems(v)
+
+
+def _size(height, width):
+    """28, or 32x48 for a rectangle."""
+    return str(height) if height == width else f"{height}x{width}"
 
 
 def saved_config(saved):

@@ -5,7 +5,6 @@ import numpy as np
 from keras import ops
 
 from .backend import probabilities_function
-from .config import CLASSES
 
 TEST_POLICY_SEED = 0  # the policy's seed at test (random first glimpses, sampled paths); not the canvases' eval_seed
 
@@ -29,9 +28,11 @@ def predict(model, dataset, samples=0, seed=None):
     return np.concatenate(out)
 
 
-def error_report(probabilities, labels, classes=CLASSES):
-    """Error rate, its standard error and the error of each class."""
+def error_report(probabilities, labels, classes=None):
+    """Error rate, its standard error and the error of each class (of `classes`; None: as many as the
+    probabilities have)."""
     labels = np.asarray(labels)
+    classes = probabilities.shape[1] if classes is None else classes
     wrong = np.argmax(probabilities, axis=1) != labels
     error = float(wrong.mean())
     per_class = [float(wrong[labels == c].mean()) if np.any(labels == c) else math.nan for c in range(classes)]
@@ -40,8 +41,8 @@ def error_report(probabilities, labels, classes=CLASSES):
 
 
 def record_glimpses(model, images, seed=None):
-    """The deterministic path on `images` (N, H, W): locations (N, T, 2), what the sensor saw
-    (N, T, zooms, patch, patch), and the predicted classes (N,)."""
+    """The deterministic path on `images` (N, H, W[, C]): locations (N, T, 2), what the sensor saw
+    (N, T, zooms, patch, patch[, C]), and the predicted classes (N,)."""
     if seed is not None:
         model.reseed(seed)
     path = model.glimpse_path(ops.convert_to_tensor(images), sample=False, return_glimpses=True)

@@ -3,8 +3,8 @@ import keras
 from keras import ops
 
 from . import backend
-from .config import CLASSES, MODEL_FIELDS, saved_config
-from .glimpse import GlimpseNetwork, GlimpseSensor
+from .config import MODEL_FIELDS, image_shape, saved_config
+from .glimpse import GlimpseNetwork, GlimpseSensor, channels_of
 from .losses import gaussian_log_prob, hybrid_loss
 
 @keras.saving.register_keras_serializable("ram")
@@ -36,7 +36,7 @@ class LocationPolicy(keras.layers.Layer):
 @keras.saving.register_keras_serializable("ram")
 class ContextNetwork(keras.layers.Layer):
     """The core's initial state from a coarse view of the whole image (Ba et al. 2015's context
-    network, not in the paper): the image area-averaged to grid x grid cells, then
+    network, not in the paper): the image area-averaged to grid x grid cells (of every channel), then
     h_0 = tanh(W ReLU(W coarse)), so the policy chooses the first glimpse as it chooses the others."""
 
     def __init__(self, grid, units, **kwargs):
@@ -46,17 +46,18 @@ class ContextNetwork(keras.layers.Layer):
         self.state = keras.layers.Dense(units, activation="tanh", name="state")
 
     def build(self, images_shape):
-        self.hidden.build((None, self.grid**2))
+        channels = images_shape[3] if len(images_shape) == 4 else 1
+        self.hidden.build((None, self.grid**2 * channels))
         self.state.build((None, self.units))
 
     def coarse(self, images):
-        """Cell means: images (B, H, W) -> (B, grid * grid)."""
-        g, k = self.grid, images.shape[1] // self.grid
-        cells = ops.reshape(images, (-1, g, k, g, k))  # (B, row, pixel in row, column, pixel in column)
-        return ops.reshape(ops.mean(cells, axis=(2, 4)), (-1, g * g))
+        """Cell means: images (B, H, W[, C]) -> (B, grid * grid * C)."""
+        g, rows, columns = self.grid, images.shape[1] // self.grid, images.shape[2] // self.grid
+        cells = ops.reshape(images, (-1, g, rows, g, columns, channels_of(images)))  # (B, row, pixel in row, column, pixel in column, C)
+        return ops.reshape(ops.mean(cells, axis=(2, 4)), (-1, g * g * channels_of(images)))
 
     def call(self, images):
-        # images (B, H, W) -> h_0 (B, units)
+        # images (B, H, W[, C]) -> h_0 (B, units)
         return self.state(self.hidden(self.coarse(images)))
 
     def get_config(self):
@@ -82,7 +83,7 @@ class PolicySeedGenerator(keras.random.SeedGenerator):
 class RecurrentAttentionModel(keras.Model):
     """RAM: glimpse sensor -> glimpse network -> core -> location policy, baseline and classifier.
 
-    Called on images (B, H, W) it returns class probabilities from the deterministic policy: the
+    Called on images (B, H, W), or (B, H, W, C) with `channels` C > 1, it returns class probabilities from the deterministic policy: the
     first glimpse placed as in training (`first_location`: uniform random from the model's seeded
     generator, or the centre), then the policy means. Training samples the locations and
     minimises `hybrid_loss`.
@@ -93,7 +94,8 @@ class RecurrentAttentionModel(keras.Model):
         settings = saved_config(settings)  # files saved before a field existed lack it
         self.settings = {key: settings[key] for key in MODEL_FIELDS}
         s = self.settings
-        self.sensor = GlimpseSensor(s["image_size"], s["patch_size"], s["zooms"], s["zoom_scale"],
+        self.image_shape = image_shape(s) + ((s["channels"],) if s["channels"] > 1 else ())  # (H, W[, C])
+        self.sensor = GlimpseSensor(self.image_shape[:2], s["patch_size"], s["zooms"], s["zoom_scale"],
                                     s["unit_pixels"], name="glimpse_sensor")
         self.glimpse_network = GlimpseNetwork(s["glimpse_hidden"], s["location_hidden"], s["glimpse_size"],
                                               s["glimpse_conv"], name="glimpse_network")
@@ -102,21 +104,21 @@ class RecurrentAttentionModel(keras.Model):
                         if s["first_location"] == "context" else None)
         self.policy = LocationPolicy(s["policy_hidden"], name="location_policy")
         self.baseline = keras.layers.Dense(1, name="baseline")
-        self.classifier = keras.layers.Dense(CLASSES, name="classifier")
+        self.classifier = keras.layers.Dense(s["classes"], name="classifier")
         self.seed_generator = PolicySeedGenerator(s["seed"], name="policy_seed")
         # training's std as a function of the optimizer step (training.build_model sets it from
         # `initial_location_std`; not saved: a loaded model trains at `location_std`); None: location_std
         self.location_std_schedule = None
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("loss", "accuracy", "cross_entropy", "reinforce", "baseline_mse")}
-        self.build((None, s["image_size"], s["image_size"]))
+        self.build((None,) + self.image_shape)
 
     def build(self, input_shape):
         s = self.settings
-        self.glimpse_network.build((None, s["zooms"], s["patch_size"], s["patch_size"]))
+        self.glimpse_network.build((None, s["zooms"], s["patch_size"], s["patch_size"]) + self.image_shape[2:])
         self.core.build((None, s["glimpse_size"]))
         if self.context_network is not None:
-            self.context_network.build((None, s["image_size"], s["image_size"]))
+            self.context_network.build((None,) + self.image_shape)
         for head in (self.policy, self.baseline, self.classifier):
             head.build((None, s["core_size"]))
         self.built = True
@@ -125,7 +127,7 @@ class RecurrentAttentionModel(keras.Model):
         """Runs all glimpses. Returns logits (B, classes), locations (B, T, 2), and for the T - 1
         chosen locations (T with a context network; none with `random_glimpses`) their log-probabilities,
         baselines and squared pre-tanh means (averaged over x and y) (B, T - 1); with
-        `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch). Sampled moves use
+        `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch[, C]). Sampled moves use
         `std` (None: `location_std`). `first_glimpse_at` (2,) or (B, 2) places the first glimpse
         instead of the config's rule (for probes of where a path should start). `dropout`: the rate at
         which units of each glimpse feature g_t are dropped (`train_step` passes the config's; else 0)."""
@@ -148,7 +150,7 @@ class RecurrentAttentionModel(keras.Model):
         locations.append(location)
         levels = self.sensor.pyramid(images)  # block averages of every zoom, shared by all glimpses
         for t in range(s["glimpses"]):  # fixed length: unrolled into one XLA graph
-            glimpse = self.sensor.read(levels, location)  # (B, Z, p, p)
+            glimpse = self.sensor.read(levels, location, s["channels"])  # (B, Z, p, p[, C])
             glimpses.append(glimpse)
             g = self.glimpse_network(glimpse, location)
             if dropout:
@@ -213,7 +215,7 @@ class RecurrentAttentionModel(keras.Model):
         """The hybrid loss and its parts on sampled glimpse paths of a training batch, and the number of
         paths (the batch size times `train_paths`); every backend's train_step differentiates this."""
         paths = self.settings["train_paths"]
-        if paths > 1:  # M paths per image: (B, H, W) -> (B * M, H, W), an image's copies adjacent
+        if paths > 1:  # M paths per image: (B, H, W[, C]) -> (B * M, H, W[, C]), an image's copies adjacent
             images, labels = ops.repeat(images, paths, axis=0), ops.repeat(labels, paths, axis=0)
         schedule = self.location_std_schedule
         std = None if schedule is None else schedule(self.optimizer.iterations)

@@ -112,15 +112,15 @@ def check_settings(settings, expected, path):
 def trained_flags(settings, expected, path):
     """Command-line flags that turn the config `expected` into the one the model file at `path` was
     trained with: its architecture (`settings`) and data, the data read from the results.json beside
-    the file, else guessed from the image size. Returns (flags, a note on where the data came from)."""
+    the file, else as the data set guesses (`Data.trained_fields`). Returns (flags, a note on where the data came from)."""
     results = os.path.join(os.path.dirname(os.path.abspath(path)), "results.json")
     trained, source = {**expected, **settings}, ""
     try:
         trained.update({k: v for k, v in saved_config(read_json(results)["config"]).items() if k in DATA_FIELDS})
-    except (OSError, ModelFileError, KeyError, TypeError):
-        if trained["image_size"] != 28 and expected["dataset"] == "mnist":
-            trained["dataset"], trained["train_shift"] = "translated_mnist", 0
-            source = "; no results.json beside it: for cluttered canvases use --dataset cluttered_mnist --distractors N"
+    except (OSError, ModelFileError, KeyError, TypeError):  # the data set's guess
+        from .datasets import get
+        guessed, source = get(expected["dataset"]).trained_fields(trained, expected)
+        trained.update(guessed)
     changed = [k for k in ARCHITECTURE_FIELDS + DATA_FIELDS if trained[k] != expected[k]]
     return " ".join(f"--{k.replace('_', '-')} {trained[k]}" for k in changed), source
 

@@ -16,7 +16,8 @@ import tensorflow as tf
 
 from . import backend, checkpoint
 from .config import OUTPUT_FIELDS, changed_fields, saved_config
-from .data import MnistData, check_batch_split, data_file_path
+from .data import check_batch_split
+from .datasets import load_data
 from .evaluation import TEST_POLICY_SEED, error_report, predict
 from .model import RecurrentAttentionModel
 from .results import RunFolderError, percent, provenance, read_results, run_lock, run_results, summarize
@@ -235,7 +236,7 @@ class EpochRecorder(keras.callbacks.Callback):
         with self.interrupt.writing():
             checkpoint.save(self.run_dir, self.model, self.early_stopping, self.state)
             write_json(os.path.join(self.run_dir, "results.json"),
-                       results_document(self.config, self.state, finished=False))
+                       results_document(self.config, self.state, finished=False, data_source=self.data.source))
             if self.config.verbose == 2:
                 print(epoch_line(epoch + 1, self.config.epochs, logs), flush=True)
 
@@ -266,17 +267,18 @@ class GlimpsePictures(keras.callbacks.Callback):
     validation images (first glimpses from seed TEST_POLICY_SEED). Every process of a several-process
     training draws them (the model's variables are shared); only process 0 writes them."""
 
-    def __init__(self, log_dir, images, labels, every):
+    def __init__(self, log_dir, images, labels, every, class_names=None):
         super().__init__()
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "glimpses")) if writes() else None
-        self.images, self.labels, self.every = images, labels, every
+        self.images, self.labels, self.every, self.class_names = images, labels, every, class_names
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
         from .visualize import path_pictures
         with averaged_weights(self.model), policy_seed_kept(self.model):
-            pictures = path_pictures(self.model, self.images, self.labels, seed=TEST_POLICY_SEED)  # (N, H, W, 3) RGB
+            pictures = path_pictures(self.model, self.images, self.labels, seed=TEST_POLICY_SEED,
+                                     class_names=self.class_names)  # (N, H, W, 3) RGB
         if self.writer is None:
             return
         with self.writer.as_default():
@@ -292,7 +294,7 @@ def tensorboard_callbacks(config, run_dir, data):
     callbacks = [keras.callbacks.TensorBoard(log_dir=log_dir, write_graph=False)] if writes() else []
     if config.tensorboard_images_every:
         images, labels = data.validation_arrays(4)
-        callbacks.append(GlimpsePictures(log_dir, images, labels, config.tensorboard_images_every))
+        callbacks.append(GlimpsePictures(log_dir, images, labels, config.tensorboard_images_every, config.class_names))
     return callbacks
 
 
@@ -310,11 +312,13 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             self.restored = None
 
 
-def results_document(config, state, finished, test=None):
+def results_document(config, state, finished, data_source, test=None):
+    """results.json: the config, the epochs, the test errors (`test`) and where they came from
+    (`data_source`: the data's file or folder, None: Keras's MNIST download)."""
     versions = backend.versions()
     doc = {"finished": finished, "config": dict(config), "epochs_trained": len(state["history"]),
            "wall_seconds": state["wall_seconds"], "history": state["history"],
-           "provenance": provenance(data_file_path(config.data_path), versions)}
+           "provenance": provenance(data_source, versions)}
     if "initial_model" in state:  # where the starting weights came from
         doc["initial_model"] = state["initial_model"]
     if test:
@@ -475,7 +479,7 @@ def _train(config, run_dir, data, start_over):
               f"({report['wrong']} wrong)", flush=True)
     test["test_accuracy"] = 1 - test["test_error"]
     state["wall_seconds"] = time.perf_counter() - start  # the whole run: compilation, training, final test
-    doc = results_document(config, state, finished=True, test=test)
+    doc = results_document(config, state, finished=True, data_source=data.source, test=test)
     if not writes():
         return doc
     save_model(model, os.path.join(run_dir, "model.h5"))
@@ -523,7 +527,8 @@ def train_all(config, fresh=False, overwrite=False, only_run=None):
         devices = len(chosen) if chosen else backend.device_count()
     elif config.distribute == "mirrored":  # tf.distribute would split an uneven batch unevenly
         check_batch_split(config.batch_size, mirrored_replicas(config))
-    data = MnistData(config, devices=devices)
+    data = load_data(config, devices=devices)
+    config = data.config  # with what the data decides: image size, channels, classes
     for run in range(config.runs) if only_run is None else [only_run]:
         run_config = config.replace(seed=config.seed + run)
         train_run(run_config, os.path.join(config.results_dir, f"run_{run}"), data, fresh=fresh, overwrite=overwrite)

@@ -104,13 +104,19 @@ def draw_text(canvas, text, top_left, colour, size, outline=0):
 
 
 def to_uint8(image):
-    """[0, 1] floats -> uint8 grey levels."""
+    """[0, 1] floats -> uint8 levels (grey, or each RGB channel)."""
     return np.clip(np.rint(np.asarray(image) * 255), 0, 255).astype(np.uint8)
 
 
+def to_bgr(image):
+    """A uint8 grey (H, W) or RGB (H, W, 3) picture as OpenCV's BGR (H, W, 3)."""
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR if image.ndim == 2 else cv2.COLOR_RGB2BGR)
+
+
 def upscale(image, side):
-    """Nearest-neighbour upscaling by a whole factor, so every input pixel stays a crisp square."""
-    factor = max(1, side // image.shape[0])
+    """Nearest-neighbour upscaling by a whole factor (the longer side at most `side`), so every input
+    pixel stays a crisp square."""
+    factor = max(1, side // max(image.shape[:2]))
     return cv2.resize(image, (image.shape[1] * factor, image.shape[0] * factor), interpolation=cv2.INTER_NEAREST)
 
 
@@ -152,7 +158,7 @@ def draw_path(image, starts, sizes, centres, upto, label=None, prediction=None):
     starts (T, zooms, 2) top-left pixel (x, y) of every zoom; sizes (zooms,) in pixels;
     centres (T, 2) glimpse centres (x, y) in image pixels.
     """
-    canvas = cv2.cvtColor(upscale(to_uint8(image), IMAGE_PIXELS), cv2.COLOR_GRAY2BGR)
+    canvas = to_bgr(upscale(to_uint8(image), IMAGE_PIXELS))
     scale = canvas.shape[0] / image.shape[0]
     steps = len(starts)
     points = [(int(round(x * scale)), int(round(y * scale))) for x, y in centres]
@@ -182,7 +188,7 @@ def contact_sheet(path_picture, glimpses, steps):
     """The path picture beside every glimpse in order: one column per step, one row per zoom (finest
     on top), each glimpse upscaled, its step number above in the path's colour. The steps wrap into as
     many bands of columns as the path picture's height holds (one zoom: several bands), so the sheet
-    is as tall as the taller of the two. glimpses (T, Z, p, p)."""
+    is as tall as the taller of the two. glimpses (T, Z, p, p[, 3])."""
     zooms, gap, header = glimpses.shape[1], 6, 24
     cell = SHEET_GLIMPSE + gap
     band = header + zooms * cell  # one band: the step numbers, then a row per zoom
@@ -201,7 +207,7 @@ def contact_sheet(path_picture, glimpses, steps):
         for k in range(zooms):
             g = cv2.resize(to_uint8(glimpses[t, k]), (SHEET_GLIMPSE, SHEET_GLIMPSE), interpolation=cv2.INTER_NEAREST)
             y = top + header + k * cell
-            sheet[y:y + SHEET_GLIMPSE, x:x + SHEET_GLIMPSE] = g[:, :, None]
+            sheet[y:y + SHEET_GLIMPSE, x:x + SHEET_GLIMPSE] = to_bgr(g)
             cv2.rectangle(sheet, (x - 1, y - 1), (x + SHEET_GLIMPSE, y + SHEET_GLIMPSE), _step_colour(t, steps),
                           3 if k == 0 else 1)
     return sheet
@@ -219,34 +225,44 @@ def _paths(model, images, seed):
     return starts, sizes, centres, glimpses, predictions
 
 
-def path_pictures(model, images, labels, seed=None):
-    """The whole path over each image, as RGB uint8 (N, H, W, 3) (for TensorBoard)."""
+def _names(class_names, labels):
+    """Labels as their class names (None: the labels themselves)."""
+    return [class_names[c] for c in labels] if class_names else list(labels)
+
+
+def path_pictures(model, images, labels, seed=None, class_names=None):
+    """The whole path over each image, as RGB uint8 (N, H, W, 3) (for TensorBoard); labelled with
+    `class_names` (None: the labels' numbers)."""
     starts, sizes, centres, _, predictions = _paths(model, images, seed)
     steps = starts.shape[1]
+    labels, predictions = _names(class_names, labels), _names(class_names, predictions)
     return np.stack([cv2.cvtColor(draw_path(image, starts[i], sizes, centres[i], steps - 1, labels[i], predictions[i]),
                                   cv2.COLOR_BGR2RGB) for i, image in enumerate(images)])
 
 
-def render_examples(model, images, labels, out_dir, seed=None):
+def render_examples(model, images, labels, out_dir, seed=None, class_names=None):
     """Writes symbol_{i}.png (the path), symbol_{i}_sheet.png (the path beside every glimpse),
-    symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image (`write_pictures`)."""
+    symbol_{i}_glimpse_{t}_zoom_{k}.png and symbol_{i}.gif for every image (`write_pictures`), labelled
+    with `class_names` ("label cat, predicted dog"; None: the labels' numbers)."""
     starts, sizes, centres, glimpses, predictions = _paths(model, images, seed)
-    return predictions, write_pictures(images, labels, starts, sizes, centres, glimpses, predictions, out_dir)
+    return predictions, write_pictures(images, labels, starts, sizes, centres, glimpses, predictions, out_dir,
+                                       class_names)
 
 
-def write_pictures(images, labels, starts, sizes, centres, glimpses, predictions, out_dir):
+def write_pictures(images, labels, starts, sizes, centres, glimpses, predictions, out_dir, class_names=None):
     """The pictures of `render_examples` from the deterministic paths (`_paths`' arrays), each skipped
     when its file already shows the same (its digest). Returns the paths of the pictures."""
     os.makedirs(out_dir, exist_ok=True)
     steps = starts.shape[1]
-    written = []
+    written, names, predicted = [], _names(class_names, labels), _names(class_names, predictions)
     for i, image in enumerate(images):
         seen = {"image": hashlib.sha256(to_uint8(image).tobytes()).hexdigest(), "shape": list(np.shape(image)),
                 "patch": list(glimpses.shape[3:])}
         path_shows = {**seen, "starts": np.asarray(starts[i]).astype(int).tolist(), "sizes": [int(s) for s in sizes],
                       "centres": np.round(np.asarray(centres[i], np.float64), 2).tolist(),
-                      "label": int(labels[i]), "prediction": int(predictions[i])}
-        frames = [draw_path(image, starts[i], sizes, centres[i], t, labels[i], predictions[i]) for t in range(steps)]
+                      "label": int(labels[i]), "prediction": int(predictions[i]),
+                      **({"class_names": list(class_names)} if class_names else {})}
+        frames = [draw_path(image, starts[i], sizes, centres[i], t, names[i], predicted[i]) for t in range(steps)]
         for name, kind, write in ((f"symbol_{i}.png", "path", lambda p, s: _write_png(p, frames[-1], s)),
                                   (f"symbol_{i}_sheet.png", "sheet",
                                    lambda p, s: _write_png(p, contact_sheet(frames[-1], glimpses[i], steps), s)),
@@ -257,7 +273,8 @@ def write_pictures(images, labels, starts, sizes, centres, glimpses, predictions
             for k in range(glimpses.shape[2]):
                 written.append(os.path.join(out_dir, f"symbol_{i}_glimpse_{t}_zoom_{k + 1}.png"))
                 shows = digest("glimpse", seen, np.asarray(starts[i][t][k]).astype(int).tolist(), int(sizes[k]))
-                _write_png(written[-1], upscale(to_uint8(glimpses[i, t, k]), GLIMPSE_PIXELS), shows)
+                glimpse = upscale(to_uint8(glimpses[i, t, k]), GLIMPSE_PIXELS)
+                _write_png(written[-1], glimpse if glimpse.ndim == 2 else to_bgr(glimpse), shows)
     return written
 
 

@@ -31,7 +31,10 @@ def count_wrong(model, dataset):
 
 # one small model per first-glimpse rule, for the cross-backend file checks (tests/test_jax.py)
 CROSS_BACKEND_MODELS = {"context": dict(first_location="context", context_grid=4, core="lstm"),
-                        "random": dict(first_location="random", core="rnn", zooms=2)}
+                        "random": dict(first_location="random", core="rnn", zooms=2),
+                        "colour": dict(dataset="images", data_path="x", image_size=None, image_height=16,
+                                       image_width=24, channels=3, classes=4, class_names=["a", "b", "c", "d"],
+                                       first_location="context", context_grid=4, glimpse_conv=4, zooms=2)}
 MODEL_FILES = ("model.h5", "model.keras", "weights.json")
 
 
@@ -39,7 +42,7 @@ def model_outputs(model):
     """What a model computes on fixed images, comparable across backends: the deterministic path's
     logits from a given first glimpse, and (unless the first glimpse is random) the model's own call."""
     from keras import ops
-    images = ops.convert_to_tensor(np.random.default_rng(1).random((8, 28, 28)).astype("float32"))
+    images = ops.convert_to_tensor(np.random.default_rng(1).random((8,) + model.image_shape).astype("float32"))
     logits = model.glimpse_path(images, sample=False, first_glimpse_at=[0.3, -0.2])["logits"]
     call = None if model.settings["first_location"] == "random" else ops.convert_to_numpy(model(images)).tolist()
     return {"logits": ops.convert_to_numpy(logits).tolist(), "call": call}

@@ -36,7 +36,7 @@ def test_tiny_training_reports_the_error_a_numpy_recount_finds(tmp_path, mnist_p
     assert saved["multiply_adds_per_image"] == 11 * 11 * 800 + 968 * 256 + 2560
     assert saved["provenance"]["data"]["file"] == "mnist.npz" and len(saved["history"]) == 2
     config = script_config("run_cluttered_mnist", data_path=mnist_path)  # the RAM runs' test canvases
-    images, labels = ram.MnistData(config).test_arrays(10000)
+    images, labels = ram.load_data(config, test_only=True).test_arrays(10000)
     predictions = np.argmax(keras.models.load_model(out / "model.keras").predict(images, verbose=0), axis=1)
     assert saved["test_wrong"] == int(np.sum(predictions != labels))
     assert saved["test_error"] == pytest.approx(np.mean(predictions != labels), abs=1e-12)

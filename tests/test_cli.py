@@ -15,7 +15,8 @@ import ram
 import run_mnist
 import run_translated_mnist
 from ram import checkpoint
-from ram.data import DataError, load_mnist
+from ram.data import DataError
+from ram.datasets.mnist import load_mnist
 from ram.training import EpochRecorder, Interrupt, _finish_replacement
 from helpers import SMALL, cli_args
 

@@ -10,7 +10,7 @@ import pytest
 
 import ram
 import ram.cli
-import ram.data
+import ram.datasets.mnist
 from ram.config import (DEFAULTS, FIELDS, OUTPUT_FIELDS, PREVIOUS_VALUES, ConfigError, _check_relations,
                         make_config, saved_config)
 import run_mnist
@@ -104,6 +104,8 @@ def test_each_rule_names_the_field(field, value, message):
     assert message in str(error.value)
 
 
+IMAGES = {"dataset": "images", "image_size": None, "data_path": "my_images"}
+SHAPED = {"image_height": 32, "image_width": 48, "channels": 3}  # as the data of `images` sets them
 # Every rule of _check_relations: the field its message names, a config that breaks that rule alone,
 # and the nearest configs that pass. test_every_relation_rule_has_a_case finds the rules in the source.
 RELATIONS = [
@@ -133,6 +135,12 @@ RELATIONS = [
                  [{"learning_rate": 2e-3, "min_learning_rate": 2e-3},
                   {"learning_rate": 1e-3, "min_learning_rate": 2e-3, "lr_schedule": "constant"}],
                  id="linear_decay_goes_down"),
+    pytest.param("data_path", {"dataset": "images", "image_size": None}, [{**IMAGES}], id="images_need_a_path"),
+    pytest.param("train_shift", {**IMAGES, "train_shift": 2}, [IMAGES], id="images_take_no_train_shift"),
+    pytest.param("distractors", {**IMAGES, "distractors": 2}, [IMAGES], id="images_take_no_clutter"),
+    pytest.param("zooms", {**IMAGES, **SHAPED, "patch_size": 12, "zooms": 3},
+                 [{**IMAGES, **SHAPED, "patch_size": 12, "zooms": 2}, {**IMAGES, **SHAPED, "patch_size": 8, "zooms": 3}],
+                 id="largest_zoom_fits_the_images"),
 ]
 
 
@@ -146,28 +154,37 @@ def test_each_relation_rule_names_its_field_and_the_nearest_valid_config_passes(
         make_config(valid)
 
 
+def _rule_functions():
+    """_check_relations and every data set's own rules (its module's `config_problems`)."""
+    from ram import datasets
+    return [_check_relations] + list({datasets.get(name).config_problems.__func__ for name in datasets.NAMES})
+
+
 def _append_sites():
-    """Line numbers of the `problems.append(...)` calls in _check_relations."""
-    lines, start = inspect.getsourcelines(_check_relations)
-    tree = ast.parse(textwrap.dedent("".join(lines)))
-    sites = {start - 1 + node.lineno for node in ast.walk(tree)
-             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
-             and isinstance(node.func.value, ast.Name) and node.func.value.id == "problems"}
-    assert len(sites) == "".join(lines).count("problems.append(")
+    """(code, line number) of the `problems.append(...)` calls in the rule functions."""
+    sites = set()
+    for function in _rule_functions():
+        lines, start = inspect.getsourcelines(function)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+        found = {(function.__code__, start - 1 + node.lineno) for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
+                 and isinstance(node.func.value, ast.Name) and node.func.value.id == "problems"}
+        assert len(found) == "".join(lines).count("problems.append(")
+        sites |= found
     return sites
 
 
 def _lines_run(values):
-    """Line numbers of _check_relations that run on `values`."""
-    code, ran = _check_relations.__code__, set()
+    """(code, line number) of the rule functions' lines that run on `values`."""
+    codes, ran = {f.__code__ for f in _rule_functions()}, set()
 
     def local(frame, event, arg):
         if event == "line":
-            ran.add(frame.f_lineno)
+            ran.add((frame.f_code, frame.f_lineno))
         return local
 
     previous = sys.gettrace()
-    sys.settrace(lambda frame, event, arg: local if frame.f_code is code else None)
+    sys.settrace(lambda frame, event, arg: local if frame.f_code in codes else None)
     try:
         _check_relations(values)
     finally:
@@ -176,8 +193,9 @@ def _lines_run(values):
 
 
 def test_every_relation_rule_has_a_case():
-    """Each case reaches exactly one rule of _check_relations and its valid configs none, and every
-    rule in the source is reached by some case: a rule added without a case fails here."""
+    """Each case reaches exactly one rule of _check_relations or of a data set's module and its valid
+    configs none, and every rule in the source is reached by some case: a rule added without a case
+    fails here."""
     sites, covered = _append_sites(), set()
     assert len(sites) >= len(RELATIONS)
     for case in RELATIONS:
@@ -187,9 +205,8 @@ def test_every_relation_rule_has_a_case():
         covered |= hit
         for valid in good:
             assert not _lines_run({**DEFAULTS, **valid}) & sites, (case.id, valid)
-    lines, start = inspect.getsourcelines(_check_relations)
     assert covered == sites, "rules without a case in RELATIONS: " + "; ".join(
-        lines[line - start].strip() for line in sorted(sites - covered))
+        f"{code.co_filename}:{line}" for code, line in sorted(sites - covered, key=lambda site: site[1]))
 
 
 def test_train_shift_is_for_centred_mnist_only():
@@ -208,7 +225,7 @@ def test_one_message_lists_every_bad_field():
 def test_config_is_validated_before_any_data_is_loaded(monkeypatch, capsys):
     def no_data(*args, **kwargs):
         raise AssertionError("data was loaded")
-    monkeypatch.setattr(ram.data, "load_mnist", no_data)
+    monkeypatch.setattr(ram.datasets.mnist, "load_mnist", no_data)
     with pytest.raises(SystemExit, match="glimpses: 0 is below the minimum 1"):
         run_mnist.main(["--glimpses", "0"])
 

@@ -5,7 +5,10 @@ import tensorflow as tf
 
 import ram
 import ram.training
-from ram.data import DataError, clutter_draws, load_mnist, place_digits, random_offsets, shift_digits
+from ram.data import DataError
+from ram.datasets.cluttered_mnist import clutter_draws
+from ram.datasets.mnist import load_mnist, place_digits, shift_digits
+from ram.datasets.translated_mnist import random_offsets
 from helpers import small_config
 
 
@@ -33,7 +36,7 @@ def test_offsets_cover_the_canvas():
 def translated(mnist_path):
     config = small_config(dataset="translated_mnist", image_size=60, patch_size=12, zooms=3, batch_size=64,
                           train_size=2048, validation_size=1000)
-    return ram.MnistData(config, mnist_path)
+    return ram.load_data(config, mnist_path)
 
 
 def test_translated_sets_keep_digits_and_labels(translated):
@@ -66,7 +69,7 @@ def test_training_stream_is_a_function_of_seed_and_epoch(translated):
 def cluttered(mnist_path):
     config = small_config(dataset="cluttered_mnist", image_size=60, distractors=4, patch_size=12, zooms=3,
                           batch_size=64, train_size=2048, validation_size=1000)
-    return ram.MnistData(config, mnist_path)
+    return ram.load_data(config, mnist_path)
 
 
 def numpy_clutter(digit, offset, pool, sources, crops, spots, canvas=60, size=8):
@@ -134,7 +137,7 @@ def test_cluttered_training_stream_is_a_function_of_seed_and_epoch(cluttered):
 def test_without_distractors_cluttered_is_translated(mnist_path, translated):
     config = small_config(dataset="cluttered_mnist", distractors=0, image_size=60, patch_size=12, zooms=3,
                           batch_size=64, train_size=2048, validation_size=1000)
-    plain = ram.MnistData(config, mnist_path)
+    plain = ram.load_data(config, mnist_path)
     np.testing.assert_array_equal(plain.test_arrays(50)[0], translated.test_arrays(50)[0])
 
 
@@ -165,8 +168,8 @@ def test_shift_digits_moves_down_and_right_for_positive_shifts():
 
 
 def test_train_shift_moves_training_digits_within_their_frame(mnist_path):
-    plain = ram.MnistData(small_config(batch_size=100, train_size=1000), mnist_path)
-    shifted = ram.MnistData(small_config(batch_size=100, train_size=1000, train_shift=3), mnist_path)
+    plain = ram.load_data(small_config(batch_size=100, train_size=1000), mnist_path)
+    shifted = ram.load_data(small_config(batch_size=100, train_size=1000, train_shift=3), mnist_path)
     (x0, y0), = plain.train(seed=4).take(1)  # the same images in the same order: shifts use their own stream
     (x1, y1), = shifted.train(seed=4).take(1)
     np.testing.assert_array_equal(y0, y1)
@@ -183,8 +186,8 @@ def test_train_shift_moves_training_digits_within_their_frame(mnist_path):
 
 
 def test_shifted_training_stream_is_a_function_of_seed_and_epoch(mnist_path):
-    data = ram.MnistData(small_config(batch_size=100, train_size=1000, train_shift=2), mnist_path)
-    plain = ram.MnistData(small_config(batch_size=100, train_size=1000), mnist_path)
+    data = ram.load_data(small_config(batch_size=100, train_size=1000, train_shift=2), mnist_path)
+    plain = ram.load_data(small_config(batch_size=100, train_size=1000), mnist_path)
     steps = data.steps_per_epoch
     full = [x.numpy() for x, _ in data.train(seed=5).take(2 * steps)]
     resumed = [x.numpy() for x, _ in data.train(seed=5, first_epoch=1).take(1)]
@@ -201,7 +204,7 @@ def test_shifted_training_stream_is_a_function_of_seed_and_epoch(mnist_path):
 
 
 def test_every_training_image_once_per_epoch(mnist_path):
-    data = ram.MnistData(small_config(batch_size=100, train_size=1000), mnist_path)
+    data = ram.load_data(small_config(batch_size=100, train_size=1000), mnist_path)
     labels = np.concatenate([y.numpy() for _, y in data.train(seed=0).take(data.steps_per_epoch)])
     np.testing.assert_array_equal(np.sort(labels), np.sort(data.y_train))
 
@@ -245,10 +248,10 @@ def test_no_data_and_no_internet_says_how_to_supply_the_file(monkeypatch):
 def test_epochs_are_whole_compiled_executions(mnist_path):
     """With steps_per_execution k, an epoch is a multiple of k steps, so Keras never runs into the next
     epoch's batches and epoch e's data stays a function of (seed, e)."""
-    data = ram.MnistData(small_config(batch_size=100, train_size=1000, steps_per_execution=4), mnist_path)
+    data = ram.load_data(small_config(batch_size=100, train_size=1000, steps_per_execution=4), mnist_path)
     assert data.steps_per_epoch == 8
     model = ram.training.build_model(small_config(steps_per_execution=4), data.steps_per_epoch)
     model.fit(data.train(0), steps_per_epoch=data.steps_per_epoch, epochs=2, verbose=0, shuffle=False)
     assert int(model.optimizer.iterations) == 16
     with pytest.raises(DataError, match="steps_per_execution"):
-        ram.MnistData(small_config(batch_size=100, train_size=300, steps_per_execution=4), mnist_path)
+        ram.load_data(small_config(batch_size=100, train_size=300, steps_per_execution=4), mnist_path)

@@ -25,9 +25,9 @@ def test_a_whole_number_learning_rate_is_a_float():
 
 def test_data_parallel_batch_must_split_evenly_over_the_devices(mnist_path):
     config = small_config(data_path=mnist_path, train_size=256, validation_size=100)
-    assert ram.MnistData(config.replace(batch_size=64), devices=2).batch_size == 64
+    assert ram.load_data(config.replace(batch_size=64), devices=2).batch_size == 64
     with pytest.raises(DataError) as error:
-        ram.MnistData(config.replace(batch_size=63), devices=2)
+        ram.load_data(config.replace(batch_size=63), devices=2)
     assert "\n" not in str(error.value)
     assert "batch_size 63 does not split evenly over 2 devices; set --batch-size to a multiple of 2" in str(error.value)
 
@@ -36,7 +36,7 @@ def test_mirrored_batch_must_split_evenly_before_anything_loads(tmp_path, monkey
     """--distribute mirrored over 2 devices: 63 stops with a one-line error (no data read, no folder
     made); 64 goes on to the data."""
     loaded = []
-    monkeypatch.setattr(ram.training, "MnistData", lambda config, devices=None: loaded.append(config) or 1 / 0)
+    monkeypatch.setattr(ram.training, "load_data", lambda config, devices=None: loaded.append(config) or 1 / 0)
     flags = ["--distribute", "mirrored", "--devices", "CPU:0,CPU:1", "--results-dir", str(tmp_path / "r")]
     with pytest.raises(SystemExit) as exit_info:
         run_mnist.main(flags + ["--batch-size", "63"])

@@ -64,7 +64,7 @@ def test_rendered_glimpse_is_what_the_sensor_saw(trained, report, mnist_path):
     script, results = trained
     config = ram.make_config({**FIELDS, "data_path": mnist_path})
     model = ram.saving.load_model(evaluate.best_model(str(results)))
-    images, _ = ram.MnistData(config).test_arrays(2)
+    images, _ = ram.load_data(config).test_arrays(2)
     _, glimpses, _ = record_glimpses(model, images, seed=0)
     factor = GLIMPSE_PIXELS // config.patch_size
     for i in range(2):
@@ -80,7 +80,7 @@ def test_reported_error_equals_an_independent_count(trained, report, mnist_path)
     _, results = trained
     config = ram.make_config({**FIELDS, "data_path": mnist_path})
     model = ram.saving.load_model(evaluate.best_model(str(results)))
-    data = ram.MnistData(config)
+    data = ram.load_data(config)
     model.reseed(0)  # evaluate.py's default seed (random first glimpses)
     wrong = count_wrong(model, data.test())
     assert report["deterministic"]["wrong"] == wrong
@@ -120,7 +120,7 @@ def test_monte_carlo_with_one_sample_is_the_sampled_policy(trained, mnist_path):
     _, results = trained
     config = ram.make_config({**FIELDS, "data_path": mnist_path})
     model = ram.saving.load_model(evaluate.best_model(str(results)))
-    data = ram.MnistData(config)
+    data = ram.load_data(config)
     mc = error_report(predict(model, data.test(), samples=1, seed=7), data.y_test, 10)
     model.reseed(7)  # same seed ...
     sampled = np.concatenate([model(x, sample=True).numpy() for x, _ in data.test()])  # ... and sample directly

@@ -81,6 +81,8 @@ def test_policy_and_baseline_get_no_gradient_and_the_loss_is_the_cross_entropy()
     assert all(np.any(gradients[name].numpy()) for name in unused)
 
 
+# the policy and baseline are unused with random glimpses: Keras says so once
+@pytest.mark.filterwarnings("ignore:Gradients do not exist:UserWarning")
 def test_the_classifier_trains_without_the_policy():
     """Images whose brightness is their class: any glimpse shows it, so `fit` must bring the cross
     entropy far down even though every glimpse lands at random."""

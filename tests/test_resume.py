@@ -145,7 +145,7 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, mnist_path):
 
 def test_nan_loss_stops_with_epoch_and_step_and_keeps_checkpoint(tmp_path, mnist_path):
     config = small_config(**{**FIELDS, "data_path": mnist_path, "early_stopping_patience": 0})
-    data = ram.MnistData(config)
+    data = ram.load_data(config)
     clean = data.train
     poison_at = data.steps_per_epoch + 3  # epoch 2, step 4
 

@@ -30,7 +30,7 @@ def shipped_run_0(config_name, mnist_path):
 def test_shipped_model_gives_the_claimed_error(config_name, mnist_path):
     config, claimed, model = shipped_run_0(config_name, mnist_path)
     assert claimed["finished"]
-    data = ram.MnistData(config)
+    data = ram.load_data(config)
     model.reseed(0)  # the final test's seed (random first glimpses)
     assert count_wrong(model, data.test()) == round(claimed["test_error"] * 10000)
 
@@ -43,8 +43,8 @@ def test_shipped_model_on_freshly_drawn_canvases(config_name, mnist_path):
     two independent counts (conservative: both counts share the digits and the model)."""
     config, results, model = shipped_run_0(config_name, mnist_path)
     claimed = results["test_error"]
-    data = ram.MnistData(ram.make_config({**config, "eval_seed": config.eval_seed + 1}))
-    assert not np.array_equal(data.test_arrays(64)[0], ram.MnistData(config).test_arrays(64)[0])
+    data = ram.load_data(ram.make_config({**config, "eval_seed": config.eval_seed + 1}))
+    assert not np.array_equal(data.test_arrays(64)[0], ram.load_data(config).test_arrays(64)[0])
     model.reseed(0)
     recount = count_wrong(model, data.test()) / 10000
     stderr = math.sqrt(claimed * (1 - claimed) / 10000)

@@ -23,7 +23,7 @@ def test_main_writes_every_promised_file(tmp_path, mnist_path, capsys):
     results = tmp_path / "results"
     assert summary["runs"] == 2 and len(summary["test_accuracy"]) == 2
     assert json.loads((results / "summary.json").read_text()) == summary
-    images, labels = ram.MnistData(ram.make_config({**SMALL, "validation_size": 500}), mnist_path).test_arrays(64)
+    images, labels = ram.load_data(ram.make_config({**SMALL, "validation_size": 500}), mnist_path).test_arrays(64)
     for run in (0, 1):
         run_dir = results / f"run_{run}"
         doc = json.loads((run_dir / "results.json").read_text())
@@ -123,7 +123,7 @@ def test_ema_saves_and_tests_the_averaged_weights(tmp_path, mnist_path):
     from ram.training import averaged_weights, build_model
     config = ram.make_config({**SMALL, "train_size": 512, "batch_size": 64, "ema_momentum": 0.9, "restore_best_weights": False,
                               "data_path": mnist_path})
-    data = ram.MnistData(config)
+    data = ram.load_data(config)
     model = build_model(config, data.steps_per_epoch)
     for images, labels in data.train(0).take(6):  # steps without fit, which puts the averages in at its end
         model.train_on_batch(images, labels)

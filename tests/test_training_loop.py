@@ -3,6 +3,7 @@ the learning-rate schedule, the per-epoch test, epoch numbers, early stopping, t
 summary's seeds and the data file's provenance."""
 import hashlib
 import os
+import types
 
 import numpy as np
 import pytest
@@ -20,12 +21,11 @@ TINY = dict(train_size=128, validation_size=64, batch_size=32, epochs=4, decay_e
 TIMING = ("images_per_second", "train_seconds", "compile_seconds", "elapsed_seconds")
 
 
-class TinyData(ram.MnistData):
-    """MnistData with only the first 64 test images (the final test's three passes stay short)."""
-
-    def __init__(self, config, **kwargs):
-        super().__init__(config, **kwargs)
-        self.x_test, self.y_test = self.x_test[:64], self.y_test[:64]
+def tiny_data(config):
+    """The config's data with only the first 64 test images (the final test's three passes stay short)."""
+    data = ram.load_data(config)
+    data.x_test, data.y_test = data.x_test[:64], data.y_test[:64]
+    return data
 
 
 def linear_rate(config, steps):
@@ -38,7 +38,7 @@ def tiny_run(folder, monkeypatch, mnist_path, **fields):
     """train_run of TINY (and `fields`) with the data file from $RAM_MNIST; returns its results document."""
     monkeypatch.setenv("RAM_MNIST", mnist_path)
     config = small_config(**{**TINY, **fields})
-    return training.train_run(config, str(folder), TinyData(config))
+    return training.train_run(config, str(folder), tiny_data(config))
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
@@ -58,7 +58,7 @@ def test_learning_rate_after_n_optimizer_steps(optimizer):
 
 def test_test_accuracy_puts_the_policy_seed_state_back(mnist_path):
     config = small_config(**{**TINY, "data_path": mnist_path})
-    model, data = build_model(config, STEPS), TinyData(config)
+    model, data = build_model(config, STEPS), tiny_data(config)
     model.reseed(77)
     model.seed_generator.next()
     before = model.seed_generator.state.numpy().tolist()
@@ -156,7 +156,7 @@ def test_summary_names_each_runs_seed(tmp_path, monkeypatch):
         os.makedirs(run_dir)
         write_json(os.path.join(run_dir, "results.json"), doc)
         return doc
-    monkeypatch.setattr(training, "MnistData", lambda config, devices=None: None)
+    monkeypatch.setattr(training, "load_data", lambda config, devices=None: types.SimpleNamespace(config=config))
     monkeypatch.setattr(training, "train_run", train_run)
     summary = training.train_all(small_config(runs=3, seed=7, results_dir=str(tmp_path)))
     assert summary["seeds"] == [7, 8, 9] and summary["test_accuracy"] == pytest.approx([0.97, 0.98, 0.99])

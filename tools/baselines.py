@@ -88,13 +88,13 @@ def train_baseline(args, config):
     import keras
     import numpy as np
     from ram import backend
-    from ram.data import MnistData, data_file_path
+    from ram.datasets import load_data
     from ram.evaluation import error_report
     from ram.results import provenance
     from ram.saving import atomic_write, write_json
     from ram.training import make_optimizer
     from bench.flops import keras_multiply_adds
-    data = MnistData(config)
+    data = load_data(config)
     keras.utils.set_random_seed(config.seed)
     model = build_baseline(args.model, config.image_size, args.hidden)
     model.compile(optimizer=make_optimizer(config, data.steps_per_epoch),
@@ -102,7 +102,7 @@ def train_baseline(args, config):
                   jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
     start = time.perf_counter()
     history = model.fit(data.train(config.seed), steps_per_epoch=data.steps_per_epoch, epochs=config.epochs,
-                        validation_data=data.validation(), verbose=config.verbose).history
+                        validation_data=data.validation(), verbose=config.verbose, shuffle=False).history
     train_seconds = time.perf_counter() - start
     probabilities = model.predict(data.test(), verbose=0)
     report = error_report(probabilities, data.y_test)
@@ -115,7 +115,7 @@ def train_baseline(args, config):
            "history": [{"epoch": e + 1, **{k: float(v[e]) for k, v in history.items()}} for e in range(len(history["loss"]))],
            "test_error": report["error"], "test_error_stderr": report["stderr"], "test_wrong": report["wrong"],
            "test_accuracy": 1 - report["error"],
-           "provenance": provenance(data_file_path(config.data_path), backend.versions())}
+           "provenance": provenance(data.source, backend.versions())}
     os.makedirs(args.results_dir, exist_ok=True)
     atomic_write(os.path.join(args.results_dir, "model.keras"), model.save)
     write_json(os.path.join(args.results_dir, "results.json"), doc)

@@ -18,7 +18,7 @@ def main(argv=None):
     from ram.cli import script_config
     from ram.visualize import to_uint8, upscale
     config = script_config(args.config, data_path=args.data)
-    images, labels = next(iter(ram.MnistData(config).train(config.seed)))
+    images, labels = next(iter(ram.load_data(config).train(config.seed)))
     side = max(200, config.image_size)
     tiles = [upscale(to_uint8(image), side) for image in images.numpy()[:args.count]]
     gap = np.full((tiles[0].shape[0], 4), 128, np.uint8)

@@ -26,4 +26,4 @@ def load(parser, datasets=None):
     config = script_config(args.config, field_overrides(args), data_path=args.data)
     if datasets and config.dataset not in datasets:
         parser.error(f"{args.config} trains on `{config.dataset}`; this probe is for {' or '.join(datasets)}")
-    return args, config, ram.load_model(args.model, expected=config), ram.MnistData(config)
+    return args, config, ram.load_model(args.model, expected=config), ram.load_data(config)

@@ -9,7 +9,8 @@ import numpy as np
 
 from tools.probes import common  # the probe's command line
 import tensorflow as tf
-from ram.data import TEST_SPLIT, place_digits
+from ram.data import TEST_SPLIT
+from ram.datasets.mnist import place_digits
 from ram.evaluation import TEST_POLICY_SEED
 
 BINS = (0, 3, 6, 10, 20, np.inf)  # pixels
@@ -25,7 +26,7 @@ def main():
         digits = place_digits(tf.cast(data.x_test[start:start + len(labels)], tf.float32) / 255.0,
                               offsets[start:start + len(labels)], config.image_size)
         if np.any(images.numpy() < digits.numpy() - 1e-6):  # clutter only adds: the digit lies under every canvas
-            raise SystemExit("the test canvases do not hold the digits at MnistData.fixed_offsets: update the probe")
+            raise SystemExit("the test canvases do not hold the digits at TranslatedMnist.fixed_offsets: update the probe")
         out, start = path(images), start + len(labels)
         wrong.append(np.argmax(out["logits"].numpy(), -1) != labels.numpy())
         locations.append(out["locations"].numpy())

@@ -1,0 +1,273 @@
+"""Your own images: a folder tree or an .npz; any size, grey or colour, any number of classes.
+
+Folder tree (the layout keras.utils.image_dataset_from_directory reads): DIR/train/<class>/*,
+DIR/test/<class>/*, optionally DIR/validation/<class>/*; PNG, JPEG, BMP or GIF files, classes in
+sorted order of their folder names. `.npz`: x_train, y_train, x_test, y_test (optionally class_names),
+images (N, H, W) or (N, H, W, C), uint8 or floats in [0, 1]. Without a validation folder, a fraction
+`validation_split` of the training images (drawn with eval_seed) validates.
+
+Images are grey (1 channel, fed as (B, H, W)) when every file is, else RGB (3 channels). A folder
+whose decoded pixels fit in `image_memory_mb` is decoded once (in parallel) and held in memory; a
+larger one is read and decoded from disk for every batch. Either way the batches are the same.
+"""
+import os
+import zipfile
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from ..data import VALIDATION_SPLIT, Data, DataError
+
+FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # keras.utils.image_dataset_from_directory's
+GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")  # PIL modes of one-channel images (LA: grey + alpha)
+ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def list_images(folder, class_names=None):
+    """Image files in `folder`/<class>/ (and its subfolders) in the order keras.utils.image_dataset_from_directory
+    lists them (shuffle=False): classes in sorted order, files in sorted order within each. `class_names`:
+    the training classes, which every class here must be one of. Returns (paths, labels int32, class names)."""
+    if not os.path.isdir(folder):
+        raise DataError(f"{folder}: no such folder; the images go in {folder}/<class name>/ (PNG, JPEG, BMP or GIF)")
+    found = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d)))
+    class_names = found if class_names is None else class_names
+    unknown = [name for name in found if name not in class_names]
+    if unknown:
+        raise DataError(f"{folder} has the classes {unknown} that the training images lack (they have "
+                        f"{class_names}); add them to train/ or remove them here")
+    paths, labels = [], []
+    for name in found:
+        for root, _, files in sorted(os.walk(os.path.join(folder, name)), key=lambda walk: walk[0]):
+            chosen = [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(FORMATS)]
+            paths += chosen
+            labels += [class_names.index(name)] * len(chosen)
+    if not paths:
+        raise DataError(f"{folder} holds no images: put PNG, JPEG, BMP or GIF files in {folder}/<class name>/")
+    return np.array(paths), np.array(labels, np.int32), class_names
+
+
+def read_headers(paths):
+    """Each file's (height, width) and whether every file is grey, from the headers alone; DataError
+    naming the first file that is no readable image."""
+    sizes, grey = [], True
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                sizes.append((image.height, image.width))
+                grey = grey and image.mode in GREY_MODES
+        except (OSError, SyntaxError, ValueError) as error:
+            raise DataError(f"{path} is not a readable image ({type(error).__name__}: {error}); "
+                            f"replace or remove it") from None
+    return np.array(sizes), grey
+
+
+def one_size(sizes, names, resize):
+    """The images' common (height, width), or `resize`'s; DataError listing the sizes if they differ
+    and no resize is asked for. `names` (one per image) name an example of each size."""
+    if resize:
+        return resize, resize
+    found, first, counts = np.unique(sizes, axis=0, return_index=True, return_counts=True)
+    if len(found) > 1:
+        listed = ", ".join(f"{h}x{w} ({n:,}, e.g. {names[i]})" for (h, w), i, n in zip(found, first, counts))
+        raise DataError(f"the images have {len(found)} sizes: {listed}; set image_size (--image-size N) to resize "
+                        f"them all to N x N")
+    return tuple(int(n) for n in found[0])
+
+
+def decoder(channels, size, resize):
+    """A function: an image file's path -> its pixels (H, W, channels) uint8, resized to `size` with
+    antialiased bilinear interpolation (rounded back to uint8) if `resize`."""
+    def read(path):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        if resize:
+            image = tf.cast(tf.round(tf.clip_by_value(tf.image.resize(image, size, antialias=True), 0, 255)), tf.uint8)
+        return tf.ensure_shape(image, size + (channels,))
+    return read
+
+
+def decode_all(paths, read):
+    """Every file decoded by `read`, in parallel, stacked; DataError naming a file that fails."""
+    ds = tf.data.Dataset.from_tensor_slices(paths).map(read, num_parallel_calls=tf.data.AUTOTUNE).batch(4096)
+    try:
+        return np.concatenate([batch.numpy() for batch in ds])
+    except tf.errors.OpError:
+        for path in paths:  # find the file
+            try:
+                read(tf.constant(path))
+            except tf.errors.OpError as error:
+                raise DataError(f"{path} could not be decoded ({error.message.splitlines()[0]}); "
+                                f"replace or remove it") from None
+        raise
+
+
+def load_npz(path):
+    """The arrays of an images .npz: {x_train, y_train, x_test, y_test[, class_names]}, checked."""
+    with open(path, "rb") as f:
+        if f.read(2) != b"PK":
+            raise DataError(f"{path} is not an .npz file (no zip archive); save one with "
+                            f"np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {name: f[name] for name in ARRAYS + ("class_names",) if name in f.files}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise DataError(f"{path} is not a readable .npz ({type(error).__name__}: {error}); class_names must be "
+                        f"an array of strings") from None
+    missing = [name for name in ARRAYS if name not in arrays]
+    if missing:
+        raise DataError(f"{path} lacks the arrays {missing}; it needs x_train, y_train, x_test, y_test")
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[3] not in (1, 3)):
+            raise DataError(f"{path}: x_{split} has shape {x.shape}; expected (N, H, W) grey or (N, H, W, C) "
+                            f"with C 1 (grey) or 3 (RGB)")
+        if y.ndim != 1 or len(y) != len(x) or not np.issubdtype(y.dtype, np.integer):
+            raise DataError(f"{path}: y_{split} must be {len(x)} integer labels, one per image of x_{split}; "
+                            f"got {y.dtype} {y.shape}")
+        if x.dtype != np.uint8 and not (np.issubdtype(x.dtype, np.floating) and x.min() >= 0 and x.max() <= 1):
+            raise DataError(f"{path}: x_{split} is {x.dtype} from {x.min()} to {x.max()}; give uint8 (0-255) "
+                            f"or floats in [0, 1]")
+    return arrays
+
+
+def check_labels(labels, class_names, where):
+    """The class names (those given, else the labels' numbers); DataError for labels outside them."""
+    if class_names is None:
+        class_names = [str(c) for c in range(max(int(y.max()) for y in labels.values()) + 1)]
+    for name, y in labels.items():
+        if y.min() < 0 or y.max() >= len(class_names):
+            raise DataError(f"{where}: {name} holds labels from {y.min()} to {y.max()}, outside 0 to "
+                            f"{len(class_names) - 1} for the {len(class_names)} classes of class_names; fix the "
+                            f"labels, or class_names (one name per class, in label order)")
+    if len(class_names) < 2:
+        raise DataError(f"{where}: the labels name {len(class_names)} class; a classifier needs at least 2")
+    return [str(name) for name in class_names]
+
+
+class Images(Data):
+    """Your own images (module docstring), split into train / validation / test."""
+
+    def __init__(self, config, path=None, devices=None, test_only=False):
+        super().__init__(config, devices, test_only)
+        self.source = path or config.data_path
+        if not self.source or not os.path.exists(self.source):
+            raise DataError(f"data_path {self.source!r}: no such folder or file; give --data DIR (with train/ and "
+                            f"test/ inside) or --data FILE.npz")
+        resize = config.image_size
+        load = self._load_npz if os.path.isfile(self.source) else self._load_folder
+        splits, self.size, self.channels, names = load(resize, test_only)
+        if "validation" not in splits:  # held out from the training images, the same for every run
+            x, y = splits.pop("train")
+            count = int(round(config.validation_split * len(y)))
+            if count < 1 or count >= len(y):
+                raise DataError(f"validation_split {config.validation_split} of {len(y)} training images holds out "
+                                f"{count}; raise it, or add a validation/ folder")
+            held = np.zeros(len(y), bool)
+            held[np.random.default_rng([config.eval_seed, VALIDATION_SPLIT]).permutation(len(y))[:count]] = True
+            splits["validation"], splits["train"] = (x[held], y[held]), (x[~held], y[~held])
+        (self.x_train, self.y_train), (self.x_val, self.y_val), (self.x_test, self.y_test) = (
+            splits[s] for s in ("train", "validation", "test"))
+        if config.train_size is not None:
+            self.x_train, self.y_train = self.x_train[:config.train_size], self.y_train[:config.train_size]
+        self.config = self.resolve(config, names)
+        self.check_batches(test_only)
+
+    def resolve(self, config, names):
+        """The config with what the data decides: the input's size and channels, the classes and names."""
+        data = {"image_height": self.size[0], "image_width": self.size[1], "channels": self.channels,
+                "classes": len(names), "class_names": names}
+        from ..config import DEFAULTS
+        clashes = [f"{k}: the data has {v!r}, the config {config[k]!r}" for k, v in data.items()
+                   if config[k] not in (DEFAULTS[k], v)]
+        if clashes:
+            raise DataError(f"{self.source}: {'; '.join(clashes)}; leave these fields unset (the data sets them)")
+        return config.replace(**data)
+
+    def _load_folder(self, resize, test_only):
+        """{split: (paths, labels)}, the size, channels and class names of a folder tree."""
+        present = [s for s in ("train", "validation", "test") if os.path.isdir(os.path.join(self.source, s))]
+        if "train" not in present or "test" not in present:
+            raise DataError(f"{self.source} lacks {' and '.join(s + '/' for s in ('train', 'test') if s not in present)}: "
+                            f"expected {self.source}/train/<class>/* and {self.source}/test/<class>/* "
+                            f"(optionally validation/), or an .npz file")
+        paths, labels, names = list_images(os.path.join(self.source, "train"))
+        splits = {"train": (paths, labels)}
+        for split in present[1:]:
+            splits[split] = list_images(os.path.join(self.source, split), names)[:2]
+        every = np.concatenate([p for p, _ in splits.values()])
+        sizes, grey = read_headers(every)
+        size, channels = one_size(sizes, every, resize), 1 if grey else 3
+        self.read = decoder(channels, size, bool(resize))
+        self.cache = len(every) * size[0] * size[1] * channels <= self.config.image_memory_mb * 2**20
+        if self.cache:
+            splits = {s: (self._decode(p) if s == "test" or not test_only else p, y) for s, (p, y) in splits.items()}
+        return splits, size, channels, names
+
+    def _decode(self, paths):
+        images = decode_all(paths, self.read)
+        return images[..., 0] if images.shape[3] == 1 else images  # grey: (N, H, W)
+
+    def _load_npz(self, resize, test_only):
+        """{split: (images, labels)}, the size, channels and class names of an .npz."""
+        arrays = load_npz(self.source)
+        names = check_labels({k: arrays[k] for k in ("y_train", "y_test")},
+                             list(arrays["class_names"]) if "class_names" in arrays else None, self.source)
+        channels = {arrays[k].shape[3] if arrays[k].ndim == 4 else 1 for k in ("x_train", "x_test")}
+        if len(channels) > 1:
+            raise DataError(f"{self.source}: x_train and x_test have different channels ({sorted(channels)}); "
+                            f"give both grey or both RGB")
+        channels = channels.pop()
+        images = {k: arrays[k][..., 0] if arrays[k].ndim == 4 and channels == 1 else arrays[k] for k in ("x_train", "x_test")}
+        size = one_size(np.array([x.shape[1:3] for x in images.values()]), ["x_train", "x_test"], resize)
+        if resize:
+            images = {k: self._resized(x, size) for k, x in images.items()}
+        splits = {s: (images[f"x_{s}"], arrays[f"y_{s}"].astype(np.int32)) for s in ("train", "test")}
+        return splits, size, channels, names
+
+    @staticmethod
+    def _resized(x, size):
+        """Images (N, H, W[, C]) resized to `size` as `decoder` resizes (uint8 stays uint8)."""
+        grey = x.ndim == 3
+        out = tf.image.resize(x[..., None] if grey else x, size, antialias=True).numpy()
+        if x.dtype == np.uint8:
+            out = np.round(np.clip(out, 0, 255)).astype(np.uint8)
+        else:
+            out = np.clip(out, 0, 1).astype(np.float32)
+        return out[..., 0] if grey else out
+
+    @classmethod
+    def config_problems(cls, v):
+        problems = []
+        if not v["data_path"]:
+            problems.append("data_path: dataset `images` reads your own images: give --data DIR (DIR/train/<class>/*, "
+                            "DIR/test/<class>/*) or --data FILE.npz" +
+                            (f" (${'RAM_MNIST'} is for the MNIST tasks, not read here)" if os.environ.get("RAM_MNIST") else ""))
+        if v["train_shift"]:
+            problems.append(f"train_shift: {v['train_shift']} moves centred MNIST digits; set 0 for `images`")
+        if v["distractors"]:
+            problems.append(f"distractors: {v['distractors']} pieces of clutter need dataset `cluttered_mnist`; set 0")
+        if v["image_height"] is not None:
+            largest = v["patch_size"] * v["zoom_scale"] ** (v["zooms"] - 1)
+            if largest > min(v["image_height"], v["image_width"]):
+                problems.append(f"zooms: the largest zoom's patch, patch_size {v['patch_size']} x zoom_scale "
+                                f"{v['zoom_scale']}^{v['zooms'] - 1} = {largest} pixels, is larger than the "
+                                f"{v['image_height']}x{v['image_width']} images; lower patch_size, zooms or "
+                                f"zoom_scale, or resize the images larger with image_size")
+        return problems
+
+    def to_model_input(self, images):
+        """Stored images (B, H, W[, C]) uint8 or float -> float32 in [0, 1], grey as (B, H, W)."""
+        if images.dtype == tf.string:  # streamed: paths
+            images = tf.map_fn(self.read, images, fn_output_signature=tf.uint8)
+            if self.channels == 1:
+                images = images[..., 0]
+        return tf.cast(images, tf.float32) / 255.0 if images.dtype == tf.uint8 else tf.cast(images, tf.float32)
+
+    def training_images(self, images, index, seed):
+        return self.to_model_input(tf.gather(images, index))
+
+    def fixed_images(self, images, split):
+        return lambda x, i: self.to_model_input(x)
+
+
+DATASET = Images
