@@ -260,8 +260,10 @@ def write_pictures(images, labels, starts, sizes, centres, glimpses, predictions
                 "patch": list(glimpses.shape[3:])}
         path_shows = {**seen, "starts": np.asarray(starts[i]).astype(int).tolist(), "sizes": [int(s) for s in sizes],
                       "centres": np.round(np.asarray(centres[i], np.float64), 2).tolist(),
-                      "label": int(labels[i]), "prediction": int(predictions[i]),
-                      **({"class_names": list(class_names)} if class_names else {})}
+                      "label": int(labels[i]), "prediction": int(predictions[i])}
+        caption = [str(names[i]), str(predicted[i])]
+        if caption != [str(int(labels[i])), str(int(predictions[i]))]:  # class names other than the numbers
+            path_shows["caption"] = caption
         frames = [draw_path(image, starts[i], sizes, centres[i], t, names[i], predicted[i]) for t in range(steps)]
         for name, kind, write in ((f"symbol_{i}.png", "path", lambda p, s: _write_png(p, frames[-1], s)),
                                   (f"symbol_{i}_sheet.png", "sheet",

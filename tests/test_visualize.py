@@ -1,4 +1,6 @@
 """Pictures without a model: the accuracy plot of short and long runs, the path drawing."""
+import os
+
 import numpy as np
 import pytest
 
@@ -115,6 +117,23 @@ def test_pictures_that_show_the_same_are_not_rewritten_under_another_rendering(t
         "symbol_1.gif", "symbol_1.png", "symbol_1_glimpse_2_zoom_1.png", "symbol_1_sheet.png"]
 
 
+
+def test_class_names_that_are_the_numbers_keep_the_digest_and_others_redraw(tmp_path):
+    """MNIST's class names are the digits: its pictures (the shipped ones) stay as they are; names
+    that say something else ("label three, predicted four") redraw exactly the pictures with a caption."""
+    from ram import visualize
+    images, labels, starts, sizes, centres, glimpses, predictions = _paths_of()
+    visualize.write_pictures(images, labels, starts, sizes, centres, glimpses, predictions, str(tmp_path))
+    before = _files(tmp_path)
+    digits = [str(c) for c in range(10)]
+    visualize.write_pictures(images, labels, starts, sizes, centres, glimpses, predictions, str(tmp_path), digits)
+    assert _files(tmp_path) == before
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    visualize.write_pictures(images, labels, starts, sizes, centres, glimpses, predictions, str(tmp_path), words)
+    after = _files(tmp_path)
+    assert sorted(name for name in before if after[name] != before[name]) == sorted(
+        f"symbol_{i}{end}" for i in range(2) for end in (".png", "_sheet.png", ".gif"))
+
 def test_the_plot_is_not_rewritten_when_it_plots_the_same(tmp_path):
     from PIL import Image, PngImagePlugin
     from ram.visualize import plot_accuracy
@@ -187,3 +206,23 @@ def test_text_is_drawn_in_matplotlibs_own_dejavu_sans():
     assert np.array_equal(canvas, np.asarray(want)[:, :, ::-1]) and canvas.any()
     w, h = text_box("label 7", 15, 1)
     assert not canvas[:, 3 + w + 1:].any() and not canvas[5 + h + 1:].any()  # the box holds it
+
+
+def test_a_shipped_models_pictures_render_to_the_digests_they_carry(tmp_path, mnist_path):
+    """`python evaluate.py run_mnist` leaves git clean: the shipped MNIST model's first two test images,
+    rendered as evaluate.py renders them (class names of the data, seed 0), carry the very digests
+    stored in the shipped pictures, so none of those files would be rewritten."""
+    import ram
+    from ram.cli import script_config
+    from ram.saving import load_model
+    from ram.visualize import _shown, render_examples
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    config = script_config(os.path.join(root, "run_mnist.py"), data_path=mnist_path)
+    model = load_model(os.path.join(root, config.results_dir, "run_0", "model.h5"), expected=config)
+    data = ram.load_data(config, test_only=True)
+    images, labels = data.test_arrays(2)
+    render_examples(model, images, labels, str(tmp_path), seed=0, class_names=data.class_names)
+    shipped = os.path.join(root, config.results_dir, "Images")
+    names = sorted(os.listdir(tmp_path))
+    assert len(names) == 2 * (3 + 6) and all(_shown(os.path.join(shipped, n)) for n in names)
+    assert {n: _shown(os.path.join(tmp_path, n)) for n in names} == {n: _shown(os.path.join(shipped, n)) for n in names}
