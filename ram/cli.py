@@ -22,7 +22,8 @@ def parse_args(argv, config=None, description=None):
     parser = argparse.ArgumentParser(description=description or "Train the Recurrent Attention Model.",
                                      usage="%(prog)s [--field-name VALUE ...] [--data PATH] [--fresh] [--overwrite] [--only-run I]",
                                      formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
-    parser.add_argument("--data", help="local mnist.npz (Keras layout) instead of downloading")
+    parser.add_argument("--data", help="the data: a local mnist.npz (Keras layout) instead of downloading; "
+                                         "for `images`, your folder tree or .npz")
     parser.add_argument("--fresh", action="store_true",
                         help="start unfinished runs over (without it a run resumes from its checkpoint)")
     parser.add_argument("--overwrite", action="store_true",

@@ -103,6 +103,20 @@ def test_split_is_seeded_disjoint_and_drawn_from_training_images_only(tmp_path):
     assert marks(other.x_val) != marks(data.x_val)
 
 
+
+def test_train_size_keeps_a_seeded_sample_of_every_class(tmp_path):
+    """--train-size N on a folder (listed class by class) keeps N training images drawn with eval_seed
+    from all of them, labels with their images, the same every time; not the first N (whole classes)."""
+    write_tree(tmp_path, {"train": {"a": 40, "b": 40, "c": 40}, "test": {"a": 4, "b": 4, "c": 4}})
+    config = images_config(tmp_path, validation_split=0.25, batch_size=8)
+    full = ram.load_data(config)
+    data = ram.load_data(config.replace(train_size=30))
+    marks = data.x_train[..., 0, 0, 0]
+    assert len(data.y_train) == 30 and set(marks.tolist()) <= set(full.x_train[..., 0, 0, 0].tolist())
+    assert sorted(set(data.y_train.tolist())) == [0, 1, 2] and np.all(np.diff(marks.astype(int)) > 0)
+    np.testing.assert_array_equal(data.y_train, marks // 40)
+    np.testing.assert_array_equal(ram.load_data(config.replace(train_size=30)).x_train, data.x_train)
+
 @pytest.mark.parametrize("layout", ["grey", "grey_with_channel_axis", "colour", "float"])
 def test_npz_of_any_size(tmp_path, layout):
     shape = {"grey": (), "grey_with_channel_axis": (1,), "colour": (3,), "float": (3,)}[layout]

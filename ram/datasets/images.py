@@ -19,6 +19,8 @@ from PIL import Image
 
 from ..data import VALIDATION_SPLIT, Data, DataError
 
+TRAIN_SAMPLE = 3  # the seed (eval_seed, 3) of the training images --train-size keeps
+
 FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # keras.utils.image_dataset_from_directory's
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")  # PIL modes of one-channel images (LA: grey + alpha)
 ARRAYS = ("x_train", "y_train", "x_test", "y_test")
@@ -167,8 +169,10 @@ class Images(Data):
             splits["validation"], splits["train"] = (x[held], y[held]), (x[~held], y[~held])
         (self.x_train, self.y_train), (self.x_val, self.y_val), (self.x_test, self.y_test) = (
             splits[s] for s in ("train", "validation", "test"))
-        if config.train_size is not None:
-            self.x_train, self.y_train = self.x_train[:config.train_size], self.y_train[:config.train_size]
+        if config.train_size is not None:  # a seeded sample in file order: the first N would be whole classes
+            keep = np.sort(np.random.default_rng([config.eval_seed, TRAIN_SAMPLE]).permutation(len(self.y_train))
+                           [:config.train_size])
+            self.x_train, self.y_train = self.x_train[keep], self.y_train[keep]
         self.config = self.resolve(config, names)
         self.check_batches(test_only)
 
