@@ -224,8 +224,12 @@ def _check_relations(v):
     """Rules between fields: those of every data set here, then the data set's own (its module's
     `config_problems`). Rules on the image's size wait until it is known (`images` from its data)."""
     problems = []
+    if (v["image_height"] is None) != (v["image_width"] is None):
+        given = "image_height" if v["image_width"] is None else "image_width"
+        problems.append(f"{given}: {v[given]} without {'image_width' if given == 'image_height' else 'image_height'}; "
+                        f"set image_height and image_width together (or neither, for image_size)")
     height, width = image_shape(v)
-    if height is not None:
+    if height is not None and width is not None:
         if v["first_location"] == "context" and (height % v["context_grid"] or width % v["context_grid"]):
             problems.append(f"context_grid: {v['context_grid']} does not divide image_size {_size(height, width)}; "
                             f"pick a divisor (e.g. 7 or 14 for 28, 10 or 20 for 60 and 100)")

@@ -141,6 +141,8 @@ RELATIONS = [
     pytest.param("zooms", {**IMAGES, **SHAPED, "patch_size": 12, "zooms": 3},
                  [{**IMAGES, **SHAPED, "patch_size": 12, "zooms": 2}, {**IMAGES, **SHAPED, "patch_size": 8, "zooms": 3}],
                  id="largest_zoom_fits_the_images"),
+    pytest.param("image_height", {**IMAGES, "image_height": 32}, [{**IMAGES, **SHAPED}, IMAGES],
+                 id="height_and_width_together"),
 ]
 
 
@@ -207,6 +209,12 @@ def test_every_relation_rule_has_a_case():
             assert not _lines_run({**DEFAULTS, **valid}) & sites, (case.id, valid)
     assert covered == sites, "rules without a case in RELATIONS: " + "; ".join(
         f"{code.co_filename}:{line}" for code, line in sorted(sites - covered, key=lambda site: site[1]))
+
+
+def test_a_width_without_a_height_is_one_line_whatever_the_image_size():
+    for size in (None, 28):
+        with pytest.raises(ConfigError, match=r"invalid config:\n  image_width: 48 without image_height; set image_height and image_width together"):
+            make_config({**IMAGES, "image_width": 48, "image_size": size})
 
 
 def test_train_shift_is_for_centred_mnist_only():

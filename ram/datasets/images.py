@@ -246,7 +246,7 @@ class Images(Data):
             problems.append(f"train_shift: {v['train_shift']} moves centred MNIST digits; set 0 for `images`")
         if v["distractors"]:
             problems.append(f"distractors: {v['distractors']} pieces of clutter need dataset `cluttered_mnist`; set 0")
-        if v["image_height"] is not None:
+        if v["image_height"] is not None and v["image_width"] is not None:
             largest = v["patch_size"] * v["zoom_scale"] ** (v["zooms"] - 1)
             if largest > min(v["image_height"], v["image_width"]):
                 problems.append(f"zooms: the largest zoom's patch, patch_size {v['patch_size']} x zoom_scale "
