@@ -235,6 +235,8 @@ def _check_relations(v):
                             f"pick a divisor (e.g. 7 or 14 for 28, 10 or 20 for 60 and 100)")
         if v["patch_size"] > min(height, width):
             problems.append(f"patch_size: {v['patch_size']} is larger than the image ({_size(height, width)})")
+    if v["class_names"] is not None and len(v["class_names"]) != v["classes"]:
+        problems.append(f"class_names: {len(v['class_names'])} names for {v['classes']} classes; give one name per class")
     if v["random_glimpses"] and v["first_location"] != "random":
         problems.append(f"random_glimpses: every glimpse is drawn at random, so first_location must be `random`, "
                         f"not {v['first_location']!r}")

@@ -109,6 +109,13 @@ class MnistDigits(Data):
             problems.append(f"image_size: `mnist` images are 28x28, got {v['image_size']}; use dataset `translated_mnist` for a larger canvas")
         if cls.CANVAS and (v["image_size"] is None or v["image_size"] < 28):
             problems.append(f"image_size: the `{v['dataset']}` canvas must hold a 28x28 digit, got {v['image_size']}")
+        if v["channels"] != 1:
+            problems.append(f"channels: MNIST digits are grey (1 channel), got {v['channels']}; use dataset `images` for colour")
+        if v["classes"] != 10:
+            problems.append(f"classes: MNIST has 10 digits, got {v['classes']}; use dataset `images` for other classes")
+        if v["image_height"] is not None or v["image_width"] is not None:
+            problems.append(f"image_height: MNIST images are square (image_size), got image_height {v['image_height']} "
+                            f"and image_width {v['image_width']}; set both None")
         if v["validation_size"] >= 60000:
             problems.append(f"validation_size: {v['validation_size']} leaves no MNIST training images (60000 in all)")
         if v["distractors"] and not cls.CLUTTER:
