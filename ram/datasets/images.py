@@ -176,12 +176,15 @@ class Images(Data):
         """The config with what the data decides: the input's size and channels, the classes and names."""
         data = {"image_height": self.size[0], "image_width": self.size[1], "channels": self.channels,
                 "classes": len(names), "class_names": names}
-        from ..config import DEFAULTS
+        from ..config import DEFAULTS, ConfigError
         clashes = [f"{k}: the data has {v!r}, the config {config[k]!r}" for k, v in data.items()
                    if config[k] not in (DEFAULTS[k], v)]
         if clashes:
             raise DataError(f"{self.source}: {'; '.join(clashes)}; leave these fields unset (the data sets them)")
-        return config.replace(**data)
+        try:
+            return config.replace(**data)
+        except ConfigError as error:  # a rule on the size the data gives (the largest zoom, say): the data's error
+            raise DataError(f"{self.source}: " + str(error).replace(":\n  ", ": ").replace("\n  ", "; ")) from None
 
     def _load_folder(self, resize, test_only):
         """{split: (paths, labels)}, the size, channels and class names of a folder tree."""
