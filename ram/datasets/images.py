@@ -14,7 +14,6 @@ import os
 import zipfile
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
 from ..data import VALIDATION_SPLIT, Data, DataError
@@ -78,6 +77,8 @@ def one_size(sizes, names, resize):
 def decoder(channels, size, resize):
     """A function: an image file's path -> its pixels (H, W, channels) uint8, resized to `size` with
     antialiased bilinear interpolation (rounded back to uint8) if `resize`."""
+    import tensorflow as tf
+
     def read(path):
         image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
         if resize:
@@ -88,6 +89,7 @@ def decoder(channels, size, resize):
 
 def decode_all(paths, read):
     """Every file decoded by `read`, in parallel, stacked; DataError naming a file that fails."""
+    import tensorflow as tf
     ds = tf.data.Dataset.from_tensor_slices(paths).map(read, num_parallel_calls=tf.data.AUTOTUNE).batch(4096)
     try:
         return np.concatenate([batch.numpy() for batch in ds])
@@ -230,6 +232,7 @@ class Images(Data):
     @staticmethod
     def _resized(x, size):
         """Images (N, H, W[, C]) resized to `size` as `decoder` resizes (uint8 stays uint8)."""
+        import tensorflow as tf
         grey = x.ndim == 3
         out = tf.image.resize(x[..., None] if grey else x, size, antialias=True).numpy()
         if x.dtype == np.uint8:
@@ -260,6 +263,7 @@ class Images(Data):
 
     def to_model_input(self, images):
         """Stored images (B, H, W[, C]) uint8 or float -> float32 in [0, 1], grey as (B, H, W)."""
+        import tensorflow as tf
         if images.dtype == tf.string:  # streamed: paths
             images = tf.map_fn(self.read, images, fn_output_signature=tf.uint8)
             if self.channels == 1:
@@ -267,6 +271,7 @@ class Images(Data):
         return tf.cast(images, tf.float32) / 255.0 if images.dtype == tf.uint8 else tf.cast(images, tf.float32)
 
     def training_images(self, images, index, seed):
+        import tensorflow as tf
         return self.to_model_input(tf.gather(images, index))
 
     def fixed_images(self, images, split):
