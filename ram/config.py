@@ -168,6 +168,12 @@ def image_shape(values):
             size if values["image_width"] is None else values["image_width"])
 
 
+def input_shape(values):
+    """The shape of one of the model's input images from a config (or a model's settings): (H, W)
+    grey, (H, W, C) in colour."""
+    return image_shape(values) + ((values["channels"],) if values["channels"] > 1 else ())
+
+
 def _check_field(name, value, field):
     """Returns a message describing what is wrong with `value`, or None."""
     if value is None:

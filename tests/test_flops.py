@@ -54,9 +54,9 @@ def test_a_colour_rectangle_by_hand():
 @pytest.mark.parametrize("size", [28, 60, 100])
 def test_baselines_closed_form(size):
     out = (size - 10) // 5 + 1  # a valid 10x10 convolution at stride 5
-    assert keras_multiply_adds(build_baseline("conv", size)) == out * out * 10 * 10 * 8 + out * out * 8 * 256 + 256 * 10
+    assert keras_multiply_adds(build_baseline("conv", (size, size))) == out * out * 10 * 10 * 8 + out * out * 8 * 256 + 256 * 10
     for hidden in (64, 256):
-        assert keras_multiply_adds(build_baseline("fc", size, hidden)) == size * size * hidden + hidden * hidden + hidden * 10
+        assert keras_multiply_adds(build_baseline("fc", (size, size), hidden)) == size * size * hidden + hidden * hidden + hidden * 10
 
 
 def test_images_per_second_counts_every_image():
