@@ -76,9 +76,9 @@ def main(argv=None):
         config = script_config(args.config, field_overrides(args), data_path=args.data, eval_seed=args.eval_seed)
         samples = args.samples or config.mc_samples
         model_path = args.model or best_model(config.results_dir)
+        model = load_model(model_path)  # before the data: a wrong path is named at once
         data = ram.load_data(config, test_only=True)  # only the test images
         config = data.config  # with what the data decides: image size, channels, classes
-        model = load_model(model_path)
         data.check_model(model.settings, model_path)
         check_settings(model.settings, config, model_path)
     except (BackendError, ConfigError, DataError, ModelFileError, FileNotFoundError) as error:

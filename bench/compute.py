@@ -34,8 +34,8 @@ def ram_rows(config):
 def baseline_rows(image_size):
     """(row name, Keras model) of the baselines on `image_size` canvases."""
     from tools.baselines import build_baseline
-    return [(f"FC, 2 layers ({h} hiddens each)", build_baseline("fc", image_size, h)) for h in (64, 256)] + \
-        [("Convolutional, 2 layers", build_baseline("conv", image_size))]
+    return [(f"FC, 2 layers ({h} hiddens each)", build_baseline("fc", (image_size, image_size), h)) for h in (64, 256)] + \
+        [("Convolutional, 2 layers", build_baseline("conv", (image_size, image_size)))]
 
 
 def images_per_second(predict, batches, repeats):

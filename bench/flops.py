@@ -38,24 +38,25 @@ def chosen_locations(model):
 def ram_multiply_adds(model):
     """Multiply-adds of the RAM's deterministic evaluation of one image, by part, and their `total`.
 
-    Per glimpse: the retina (each of the zooms' patch x patch pixels the mean of scale**k squared
+    Per glimpse: the retina (each of the zooms' patch x patch pixels of each colour the mean of scale**k squared
     image pixels: one multiply-add each; the implementation shares these block means across a batch,
     `GlimpseSensor.pyramid`), the glimpse network and the core. Per chosen location (glimpses - 1; one
     more with a context network, none with `random_glimpses`): the policy. Once: the classifier, and
-    the context network (its matrices and the coarse view's average over every pixel). The baseline
+    the context network (its matrices and the coarse view's average over every pixel of every colour). The baseline
     is used in training only."""
     s = model.settings
     glimpses, choices = s["glimpses"], chosen_locations(model)
+    height, width = model.image_shape[:2]
     network = model.glimpse_network
     shapes = network.encoder_shapes((None, s["zooms"], s["patch_size"], s["patch_size"]))
     encoder = sum(conv_multiply_adds(conv, out) for conv, out in zip(network.encoder, shapes[1:]))
-    parts = {"retina": glimpses * s["patch_size"] ** 2 * sum(s["zoom_scale"] ** (2 * k) for k in range(s["zooms"])),
+    parts = {"retina": glimpses * s["channels"] * s["patch_size"] ** 2 * sum(s["zoom_scale"] ** (2 * k) for k in range(s["zooms"])),
              "glimpse_network": glimpses * (matmul_multiply_adds(network) + encoder),
              "core": glimpses * matmul_multiply_adds(model.core),
              "policy": choices * matmul_multiply_adds(model.policy),
              "classifier": matmul_multiply_adds(model.classifier),
              "context_network": 0}
     if model.context_network is not None:
-        parts["context_network"] = matmul_multiply_adds(model.context_network) + s["image_size"] ** 2
+        parts["context_network"] = matmul_multiply_adds(model.context_network) + height * width * s["channels"]
     parts["total"] = sum(parts.values())
     return parts

@@ -168,6 +168,12 @@ def image_shape(values):
             size if values["image_width"] is None else values["image_width"])
 
 
+def input_shape(values):
+    """The shape of one of the model's input images from a config (or a model's settings): (H, W)
+    grey, (H, W, C) in colour."""
+    return image_shape(values) + ((values["channels"],) if values["channels"] > 1 else ())
+
+
 def _check_field(name, value, field):
     """Returns a message describing what is wrong with `value`, or None."""
     if value is None:
@@ -224,13 +230,19 @@ def _check_relations(v):
     """Rules between fields: those of every data set here, then the data set's own (its module's
     `config_problems`). Rules on the image's size wait until it is known (`images` from its data)."""
     problems = []
+    if (v["image_height"] is None) != (v["image_width"] is None):
+        given = "image_height" if v["image_width"] is None else "image_width"
+        problems.append(f"{given}: {v[given]} without {'image_width' if given == 'image_height' else 'image_height'}; "
+                        f"set image_height and image_width together (or neither, for image_size)")
     height, width = image_shape(v)
-    if height is not None:
+    if height is not None and width is not None:
         if v["first_location"] == "context" and (height % v["context_grid"] or width % v["context_grid"]):
             problems.append(f"context_grid: {v['context_grid']} does not divide image_size {_size(height, width)}; "
                             f"pick a divisor (e.g. 7 or 14 for 28, 10 or 20 for 60 and 100)")
         if v["patch_size"] > min(height, width):
             problems.append(f"patch_size: {v['patch_size']} is larger than the image ({_size(height, width)})")
+    if v["class_names"] is not None and len(v["class_names"]) != v["classes"]:
+        problems.append(f"class_names: {len(v['class_names'])} names for {v['classes']} classes; give one name per class")
     if v["random_glimpses"] and v["first_location"] != "random":
         problems.append(f"random_glimpses: every glimpse is drawn at random, so first_location must be `random`, "
                         f"not {v['first_location']!r}")

@@ -7,7 +7,6 @@ run resumed at epoch `e` sees exactly the batches an uninterrupted run would. Va
 sets are drawn once from (eval_seed, split).
 """
 import numpy as np
-import tensorflow as tf
 
 EVAL_BATCH = 1000
 VALIDATION_SPLIT, TEST_SPLIT = 1, 2  # the second part of the seed (eval_seed, split) of each fixed set
@@ -81,6 +80,7 @@ class Data:
 
     def train(self, seed, first_epoch=0):
         """Infinite dataset of (images, labels) batches, epoch after epoch from `first_epoch`."""
+        import tensorflow as tf
         images, labels = tf.constant(self.x_train), tf.constant(self.y_train)
         steps, batch, count = self.steps_per_epoch, self.batch_size, len(self.y_train)
 
@@ -102,6 +102,7 @@ class Data:
         """Fixed dataset for evaluation (the first `count` images); its random draws (translations,
         clutter) made once from (eval_seed, split), the same whatever `count` is. `devices`: batches
         that keras.distribution splits evenly over that many devices."""
+        import tensorflow as tf
         make_images = self.fixed_images(images, split)
         count = len(images) if count is None else count
         batch = self._validation_batch() if devices else EVAL_BATCH

@@ -3,7 +3,7 @@ import keras
 from keras import ops
 
 from . import backend
-from .config import MODEL_FIELDS, image_shape, saved_config
+from .config import MODEL_FIELDS, input_shape, saved_config
 from .glimpse import GlimpseNetwork, GlimpseSensor, channels_of
 from .losses import gaussian_log_prob, hybrid_loss
 
@@ -94,7 +94,7 @@ class RecurrentAttentionModel(keras.Model):
         settings = saved_config(settings)  # files saved before a field existed lack it
         self.settings = {key: settings[key] for key in MODEL_FIELDS}
         s = self.settings
-        self.image_shape = image_shape(s) + ((s["channels"],) if s["channels"] > 1 else ())  # (H, W[, C])
+        self.image_shape = input_shape(s)  # (H, W[, C])
         self.sensor = GlimpseSensor(self.image_shape[:2], s["patch_size"], s["zooms"], s["zoom_scale"],
                                     s["unit_pixels"], name="glimpse_sensor")
         self.glimpse_network = GlimpseNetwork(s["glimpse_hidden"], s["location_hidden"], s["glimpse_size"],

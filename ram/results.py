@@ -281,9 +281,10 @@ def main(argv=None):
         parser.error(f"--plot {args.plot}: the plot is a PNG; name a FILE.png")
     try:
         runs = folder_runs(args.folders)
+        table = comparison_table(runs)  # reads each folder's config (ConfigError, a ValueError, for a removed option)
     except (ValueError, ModelFileError) as error:
         parser.exit(1, f"error: {error}\n")
-    print(comparison_table(runs))
+    print(table)
     if args.plot:
         from .visualize import plot_validation  # matplotlib only here
         fields = differing_fields(runs)

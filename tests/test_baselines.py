@@ -12,9 +12,38 @@ from tools.baselines import build_baseline, main
     ("conv", 256, 100, 10 * 10 * 8 + 8 + 19 * 19 * 8 * 256 + 256 + 256 * 10 + 10),
 ])
 def test_builds_the_paper_layers(kind, hidden, size, parameters):
-    model = build_baseline(kind, size, hidden)
+    model = build_baseline(kind, (size, size), hidden)
     assert model.count_params() == parameters
     assert tuple(model(np.zeros((2, size, size), np.float32)).shape) == (2, 10)
+
+
+@pytest.mark.parametrize("kind,shape,parameters", [
+    ("fc", (12, 20, 3), 720 * 4 + 4 + 4 * 4 + 4 + 4 * 3 + 3),
+    ("conv", (30, 40, 3), 10 * 10 * 3 * 8 + 8 + 5 * 7 * 8 * 256 + 256 + 256 * 3 + 3),
+    ("conv", (30, 40), 10 * 10 * 1 * 8 + 8 + 5 * 7 * 8 * 256 + 256 + 256 * 3 + 3),
+])
+def test_builds_colour_rectangles_with_any_classes(kind, shape, parameters):
+    model = build_baseline(kind, shape, hidden=4, classes=3)
+    assert model.count_params() == parameters
+    assert tuple(model(np.zeros((2,) + shape, np.float32)).shape) == (2, 3)
+
+
+def test_trains_on_your_own_images_and_names_bad_data(tmp_path):
+    """`images`: the model takes the data's size, colours and classes (32x40 RGB, 3 classes); missing
+    data is one line."""
+    rng = np.random.default_rng(0)
+    data = tmp_path / "colour.npz"
+    np.savez(data, x_train=rng.integers(0, 256, (40, 32, 40, 3), np.uint8), y_train=np.arange(40) % 3,
+             x_test=rng.integers(0, 256, (8, 32, 40, 3), np.uint8), y_test=np.arange(8) % 3)
+    flags = ["--batch-size", "4", "--epochs", "1", "--steps-per-execution", "1", "--verbose", "0"]
+    doc = main(["run_images", "--model", "fc", "--hidden", "4", "--results-dir", str(tmp_path / "fc"),
+                "--data", str(data), *flags])
+    assert doc["parameters"] == 3840 * 4 + 4 + 4 * 4 + 4 + 4 * 3 + 3 and doc["finished"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run_images", "--model", "fc", "--results-dir", str(tmp_path / "x"), "--data", str(tmp_path / "none"), *flags])
+    message = str(exit_info.value.code)
+    assert message.startswith("error: data_path ") and "no such folder or file" in message and "\n" not in message
+    assert not (tmp_path / "x").exists()
 
 
 TINY = ["--train-size", "320", "--validation-size", "200", "--batch-size", "32", "--epochs", "2",

@@ -141,6 +141,17 @@ RELATIONS = [
     pytest.param("zooms", {**IMAGES, **SHAPED, "patch_size": 12, "zooms": 3},
                  [{**IMAGES, **SHAPED, "patch_size": 12, "zooms": 2}, {**IMAGES, **SHAPED, "patch_size": 8, "zooms": 3}],
                  id="largest_zoom_fits_the_images"),
+    pytest.param("image_height", {**IMAGES, "image_height": 32}, [{**IMAGES, **SHAPED}, IMAGES],
+                 id="height_and_width_together"),
+    pytest.param("channels", {"channels": 3}, [{"channels": 1}, {**IMAGES, "channels": 3}], id="mnist_is_grey"),
+    pytest.param("classes", {"dataset": "translated_mnist", "image_size": 60, "classes": 5},
+                 [{"dataset": "translated_mnist", "image_size": 60}, {**IMAGES, "classes": 5}], id="mnist_has_10_classes"),
+    pytest.param("image_height", {"dataset": "cluttered_mnist", "image_size": 60, "image_height": 60, "image_width": 60},
+                 [{"dataset": "cluttered_mnist", "image_size": 60}, {**IMAGES, "image_height": 60, "image_width": 60}],
+                 id="mnist_is_square"),
+    pytest.param("class_names", {"class_names": ["a"] * 9},
+                 [{"class_names": ["a"] * 10}, {**IMAGES, "classes": 9, "class_names": ["a"] * 9}],
+                 id="one_name_per_class"),
 ]
 
 
@@ -207,6 +218,23 @@ def test_every_relation_rule_has_a_case():
             assert not _lines_run({**DEFAULTS, **valid}) & sites, (case.id, valid)
     assert covered == sites, "rules without a case in RELATIONS: " + "; ".join(
         f"{code.co_filename}:{line}" for code, line in sorted(sites - covered, key=lambda site: site[1]))
+
+
+def test_a_width_without_a_height_is_one_line_whatever_the_image_size():
+    for size in (None, 28):
+        with pytest.raises(ConfigError, match=r"invalid config:\n  image_width: 48 without image_height; set image_height and image_width together"):
+            make_config({**IMAGES, "image_width": 48, "image_size": size})
+
+
+@pytest.mark.parametrize("dataset,size", [("mnist", 28), ("translated_mnist", 60), ("cluttered_mnist", 60)])
+def test_every_mnist_task_refuses_colour_other_classes_rectangles_and_other_names(dataset, size):
+    base = {"dataset": dataset, "image_size": size}
+    for field, bad in (("channels", {"channels": 3}), ("classes", {"classes": 5, "class_names": list("abcde")}),
+                       ("image_height", {"image_height": 40, "image_width": 80}), ("class_names", {"class_names": list("ab")})):
+        with pytest.raises(ConfigError) as error:
+            make_config({**base, **bad})
+        assert f"\n  {field}: " in str(error.value), (dataset, field, str(error.value))
+    make_config({**base, "class_names": [str(d) for d in range(10)]})
 
 
 def test_train_shift_is_for_centred_mnist_only():

@@ -151,6 +151,13 @@ def test_clear_errors(tmp_path, trained):
         evaluate.main([str(other)])
 
 
+def test_a_missing_model_is_named_before_the_data_loads(tmp_path, monkeypatch):
+    import ram
+    monkeypatch.setattr(ram, "load_data", lambda *a, **k: pytest.fail("the data loaded before the model"))
+    with pytest.raises(SystemExit, match=f"error: model file not found: {tmp_path / 'missing.h5'}"):
+        evaluate.main(["run_mnist", str(tmp_path / "missing.h5")])
+
+
 def test_best_model_is_chosen_by_validation_among_runs_with_a_model_file(tmp_path):
     """Extra seeds ship only their results.json: of the runs that kept their model.h5, the one with the
     best final validation accuracy is chosen, never the best test accuracy (the test it is evaluated on)."""

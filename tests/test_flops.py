@@ -36,12 +36,27 @@ def test_lstm_context_network_and_random_glimpses():
     assert zooms["retina"] == 3 * 16 * (1 + 9 + 81)
 
 
+def test_a_colour_rectangle_by_hand():
+    """3 colours, 12x20 images, 3 classes: the retina reads each colour (3 x 80 image pixels a glimpse);
+    the glimpse network reads 2 zooms x 3 colours of 4x4 (96 -> 5); the context network averages all
+    12 x 20 x 3 pixels into 4x4x3 cells (48 -> 7 -> 7). With glimpse_conv 2: 3x3x6x2 at 2x2 outputs,
+    3x3x2x4 at 1x1, then 4 -> 5."""
+    colour = dict(dataset="images", data_path="x", image_size=None, image_height=12, image_width=20, channels=3,
+                  classes=3, first_location="context", context_grid=4)
+    parts = count(**colour)
+    assert parts == {"retina": 3 * 3 * (16 * 1 + 16 * 4), "glimpse_network": 3 * (96 * 5 + 2 * 3 + 5 * 6 + 3 * 6),
+                     "core": 3 * (6 * 7 + 7 * 7), "policy": 3 * (7 * 4 + 4 * 2), "classifier": 7 * 3,
+                     "context_network": 12 * 20 * 3 + 48 * 7 + 7 * 7, "total": 720 + 1602 + 273 + 108 + 21 + 1105}
+    conv = count(**colour, glimpse_conv=2)
+    assert conv["glimpse_network"] == 3 * (4 * 3 * 3 * 6 * 2 + 3 * 3 * 2 * 4 + 4 * 5 + 2 * 3 + 5 * 6 + 3 * 6)
+
+
 @pytest.mark.parametrize("size", [28, 60, 100])
 def test_baselines_closed_form(size):
     out = (size - 10) // 5 + 1  # a valid 10x10 convolution at stride 5
-    assert keras_multiply_adds(build_baseline("conv", size)) == out * out * 10 * 10 * 8 + out * out * 8 * 256 + 256 * 10
+    assert keras_multiply_adds(build_baseline("conv", (size, size))) == out * out * 10 * 10 * 8 + out * out * 8 * 256 + 256 * 10
     for hidden in (64, 256):
-        assert keras_multiply_adds(build_baseline("fc", size, hidden)) == size * size * hidden + hidden * hidden + hidden * 10
+        assert keras_multiply_adds(build_baseline("fc", (size, size), hidden)) == size * size * hidden + hidden * hidden + hidden * 10
 
 
 def test_images_per_second_counts_every_image():

@@ -301,6 +301,13 @@ def test_images_smaller_than_the_largest_zoom_name_the_fields(tmp_path):
     assert "lower patch_size, zooms or zoom_scale, or resize the images larger with image_size" in message
 
 
+def test_a_rule_broken_by_the_data_size_is_a_data_error(tmp_path):
+    """Raised while the data loads, so that the command leaves by its DataError path (cli.main)."""
+    root = bad_tree(tmp_path, "ok")
+    with pytest.raises(DataError, match=r"data: invalid config: zooms: the largest zoom's patch, patch_size 8 x "):
+        ram.load_data(images_config(root, patch_size=8, zooms=2))
+
+
 @pytest.mark.parametrize("case,expected", [
     ("label_too_big", "y_test holds labels from 0 to 4, outside 0 to 2 for the 3 classes of class_names"),
     ("negative_label", "y_train holds labels from -1 to 1"),

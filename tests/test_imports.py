@@ -35,6 +35,24 @@ def test_config_scripts_help_loads_no_tensorflow():
     assert out.stdout.strip().endswith("False False") and "--glimpses" in out.stdout, out.stderr[-2000:]
 
 
+def test_config_rules_of_every_data_set_load_no_tensorflow():
+    """Checking a config (cross-field rules, each data set's own) and evaluate.py's guess at a model's
+    data fields import the data sets' modules, but no TensorFlow: bad fields are listed at once."""
+    code = ("import sys, ram\n"
+            "from ram import datasets\n"
+            "try:\n"
+            "    ram.make_config({'random_glimpses': True, 'first_location': 'center'})\n"
+            "except ram.ConfigError as error:\n"
+            "    assert 'random_glimpses:' in str(error), error\n"
+            "sizes = {'mnist': 28, 'translated_mnist': 60, 'cluttered_mnist': 60, 'images': None}\n"
+            "for name in datasets.NAMES:\n"
+            "    config = ram.make_config({'dataset': name, 'image_size': sizes[name], 'data_path': 'x'})\n"
+            "    datasets.get(name).trained_fields(dict(config), config)\n"
+            "print(sorted(datasets.NAMES), 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = _python(code)
+    assert out.stdout.strip() == "['cluttered_mnist', 'images', 'mnist', 'translated_mnist'] False False", out.stderr[-2000:]
+
+
 def test_tensorflow_load_notes_are_held_back_and_other_messages_kept():
     """While Keras loads, TensorFlow's oneDNN note (printed before any log level applies) is dropped;
     whatever else reaches stderr then (a CUDA loader's message, say) still shows."""

@@ -149,3 +149,8 @@ def test_comparing_a_folder_without_finished_runs_names_it(tmp_path, capsys):
     with pytest.raises(SystemExit):
         results.main([*folders, "--plot", str(tmp_path / "std.pdf")])
     assert "name a FILE.png" in capsys.readouterr().err
+    _run(tmp_path / "old", "run_0", finished=True, config={"optimizer": "rmsprop"})  # an option since removed
+    with pytest.raises(SystemExit) as exit_info:
+        results.main([*folders, str(tmp_path / "old")])
+    error = capsys.readouterr().err
+    assert exit_info.value.code == 1 and error.startswith("error: ") and "rmsprop" in error, error

@@ -24,20 +24,21 @@ FIELDS_USED = ("train_size", "validation_size", "eval_seed", "learning_rate", "l
                "decay_epochs", "batch_size", "epochs", "seed", "steps_per_execution", "jit_compile", "verbose")
 
 
-def build_baseline(kind, image_size, hidden=256):
-    """An uncompiled Keras model: images (B, H, W) in [0, 1] -> logits (B, 10)."""
+def build_baseline(kind, image_shape, hidden=256, classes=10):
+    """An uncompiled Keras model: images `image_shape` (H, W) grey or (H, W, C), in [0, 1], batched ->
+    logits (B, classes)."""
     import keras
-    layers = [keras.Input((image_size, image_size), name="images")]
+    layers = [keras.Input(tuple(image_shape), name="images")]
     if kind == "fc":
         layers += [keras.layers.Flatten(), keras.layers.Dense(hidden, activation="relu", name="hidden_1"),
                    keras.layers.Dense(hidden, activation="relu", name="hidden_2")]
     elif kind == "conv":
-        layers += [keras.layers.Reshape((image_size, image_size, 1)),
+        layers += [keras.layers.Reshape(tuple(image_shape[:2]) + (image_shape[2] if len(image_shape) == 3 else 1,)),
                    keras.layers.Conv2D(CONV_FILTERS, CONV_KERNEL, strides=CONV_STRIDE, activation="relu", name="conv"),
                    keras.layers.Flatten(), keras.layers.Dense(CONV_UNITS, activation="relu", name="hidden")]
     else:
         raise ValueError(f"model: {kind!r} is not one of {MODELS}")
-    layers.append(keras.layers.Dense(10, name="logits"))
+    layers.append(keras.layers.Dense(classes, name="logits"))
     return keras.Sequential(layers, name=f"{kind}_baseline")
 
 
@@ -88,6 +89,7 @@ def train_baseline(args, config):
     import keras
     import numpy as np
     from ram import backend
+    from ram.config import input_shape
     from ram.datasets import load_data
     from ram.evaluation import error_report
     from ram.results import provenance
@@ -95,8 +97,9 @@ def train_baseline(args, config):
     from ram.training import make_optimizer
     from bench.flops import keras_multiply_adds
     data = load_data(config)
+    config = data.config  # with what the data decides (`images`: its size, channels and classes)
     keras.utils.set_random_seed(config.seed)
-    model = build_baseline(args.model, config.image_size, args.hidden)
+    model = build_baseline(args.model, input_shape(config), args.hidden, config.classes)
     model.compile(optimizer=make_optimizer(config, data.steps_per_epoch),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
                   jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
@@ -134,7 +137,11 @@ def main(argv=None):
     results = os.path.join(args.results_dir, "results.json")
     if os.path.exists(results) and not args.overwrite:
         sys.exit(f"error: {results} holds a finished baseline; pass --overwrite to replace it, or another --results-dir")
-    return train_baseline(args, config)
+    from ram.data import DataError
+    try:
+        return train_baseline(args, config)
+    except DataError as error:
+        sys.exit(f"error: {error}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
 """Cluttered MNIST: translated MNIST over `distractors` pieces of other digits of the same split."""
-import tensorflow as tf
 
 from .translated_mnist import TranslatedMnist
 
@@ -7,6 +6,7 @@ from .translated_mnist import TranslatedMnist
 def clutter_draws(count, canvas, distractors, size, pool_size, seed):
     """Random choices for `count` cluttered canvases, each (count, distractors, ...) int32: the pool
     image each piece is cut from, the piece's top-left pixel in that image and on the canvas."""
+    import tensorflow as tf
     seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 3)
     shape = (count, distractors)
     return {"source": tf.random.stateless_uniform(shape, seeds[0], maxval=pool_size, dtype=tf.int32),
@@ -18,6 +18,7 @@ def render_clutter(pool, draws, canvas, size):
     """Black canvases (B, canvas, canvas) with every drawn size x size piece of `pool` (N, 28, 28)
     uint8 added. Unclipped: pixels are >= 0, so clipping the sum to 1 once, after the digit is added,
     equals clipping after each addition."""
+    import tensorflow as tf
     batch, pieces = tf.shape(draws["source"])[0], draws["source"].shape[1]
     block = tf.range(size)
     images = tf.gather(pool, draws["source"])  # (B, D, 28, 28)
@@ -41,6 +42,7 @@ class ClutteredMnist(TranslatedMnist):
         return clutter_draws(count, c.image_size, c.distractors, c.distractor_size, pool_size, seed)
 
     def training_images(self, images, index, seed):
+        import tensorflow as tf
         if not self.config.distractors:
             return super().training_images(images, index, seed)
         draws = self._clutter_draws(self.batch_size, len(self.x_train), seed(2))
@@ -48,6 +50,7 @@ class ClutteredMnist(TranslatedMnist):
         return tf.minimum(clutter + super().training_images(images, index, seed), 1.0)
 
     def fixed_images(self, images, split):
+        import tensorflow as tf
         place = super().fixed_images(images, split)
         if not self.config.distractors:
             return place

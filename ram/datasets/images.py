@@ -14,7 +14,6 @@ import os
 import zipfile
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
 from ..data import VALIDATION_SPLIT, Data, DataError
@@ -80,6 +79,8 @@ def one_size(sizes, names, resize):
 def decoder(channels, size, resize):
     """A function: an image file's path -> its pixels (H, W, channels) uint8, resized to `size` with
     antialiased bilinear interpolation (rounded back to uint8) if `resize`."""
+    import tensorflow as tf
+
     def read(path):
         image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
         if resize:
@@ -90,6 +91,7 @@ def decoder(channels, size, resize):
 
 def decode_all(paths, read):
     """Every file decoded by `read`, in parallel, stacked; DataError naming a file that fails."""
+    import tensorflow as tf
     ds = tf.data.Dataset.from_tensor_slices(paths).map(read, num_parallel_calls=tf.data.AUTOTUNE).batch(4096)
     try:
         return np.concatenate([batch.numpy() for batch in ds])
@@ -180,12 +182,15 @@ class Images(Data):
         """The config with what the data decides: the input's size and channels, the classes and names."""
         data = {"image_height": self.size[0], "image_width": self.size[1], "channels": self.channels,
                 "classes": len(names), "class_names": names}
-        from ..config import DEFAULTS
+        from ..config import DEFAULTS, ConfigError
         clashes = [f"{k}: the data has {v!r}, the config {config[k]!r}" for k, v in data.items()
                    if config[k] not in (DEFAULTS[k], v)]
         if clashes:
             raise DataError(f"{self.source}: {'; '.join(clashes)}; leave these fields unset (the data sets them)")
-        return config.replace(**data)
+        try:
+            return config.replace(**data)
+        except ConfigError as error:  # a rule on the size the data gives (the largest zoom, say): the data's error
+            raise DataError(f"{self.source}: " + str(error).replace(":\n  ", ": ").replace("\n  ", "; ")) from None
 
     def _load_folder(self, resize, test_only):
         """{split: (paths, labels)}, the size, channels and class names of a folder tree."""
@@ -231,6 +236,7 @@ class Images(Data):
     @staticmethod
     def _resized(x, size):
         """Images (N, H, W[, C]) resized to `size` as `decoder` resizes (uint8 stays uint8)."""
+        import tensorflow as tf
         grey = x.ndim == 3
         out = tf.image.resize(x[..., None] if grey else x, size, antialias=True).numpy()
         if x.dtype == np.uint8:
@@ -250,7 +256,7 @@ class Images(Data):
             problems.append(f"train_shift: {v['train_shift']} moves centred MNIST digits; set 0 for `images`")
         if v["distractors"]:
             problems.append(f"distractors: {v['distractors']} pieces of clutter need dataset `cluttered_mnist`; set 0")
-        if v["image_height"] is not None:
+        if v["image_height"] is not None and v["image_width"] is not None:
             largest = v["patch_size"] * v["zoom_scale"] ** (v["zooms"] - 1)
             if largest > min(v["image_height"], v["image_width"]):
                 problems.append(f"zooms: the largest zoom's patch, patch_size {v['patch_size']} x zoom_scale "
@@ -261,6 +267,7 @@ class Images(Data):
 
     def to_model_input(self, images):
         """Stored images (B, H, W[, C]) uint8 or float -> float32 in [0, 1], grey as (B, H, W)."""
+        import tensorflow as tf
         if images.dtype == tf.string:  # streamed: paths
             images = tf.map_fn(self.read, images, fn_output_signature=tf.uint8)
             if self.channels == 1:
@@ -268,6 +275,7 @@ class Images(Data):
         return tf.cast(images, tf.float32) / 255.0 if images.dtype == tf.uint8 else tf.cast(images, tf.float32)
 
     def training_images(self, images, index, seed):
+        import tensorflow as tf
         return self.to_model_input(tf.gather(images, index))
 
     def fixed_images(self, images, split):

@@ -7,7 +7,6 @@ import os
 import zipfile
 
 import numpy as np
-import tensorflow as tf
 
 from ..data import Data, DataError
 
@@ -67,6 +66,7 @@ def place_digits(digits, offsets, canvas):
     digits (B, h, w) float; offsets (B, 2) int; returns (B, canvas, canvas). Exact: every output
     pixel is one input pixel times 1 or 0.
     """
+    import tensorflow as tf
     h, w = digits.shape[1], digits.shape[2]
     rows = tf.one_hot(offsets[:, :1] + tf.range(h), canvas, dtype=digits.dtype)  # (B, h, canvas)
     cols = tf.one_hot(offsets[:, 1:] + tf.range(w), canvas, dtype=digits.dtype)  # (B, w, canvas)
@@ -82,6 +82,7 @@ def shift_digits(digits, shifts, limit):
 
 def random_shifts(count, limit, seed):
     """(count, 2) int32 shifts, uniform over [-limit, limit]^2."""
+    import tensorflow as tf
     return tf.random.stateless_uniform((count, 2), seed=seed, minval=-limit, maxval=limit + 1, dtype=tf.int32)
 
 
@@ -109,6 +110,13 @@ class MnistDigits(Data):
             problems.append(f"image_size: `mnist` images are 28x28, got {v['image_size']}; use dataset `translated_mnist` for a larger canvas")
         if cls.CANVAS and (v["image_size"] is None or v["image_size"] < 28):
             problems.append(f"image_size: the `{v['dataset']}` canvas must hold a 28x28 digit, got {v['image_size']}")
+        if v["channels"] != 1:
+            problems.append(f"channels: MNIST digits are grey (1 channel), got {v['channels']}; use dataset `images` for colour")
+        if v["classes"] != 10:
+            problems.append(f"classes: MNIST has 10 digits, got {v['classes']}; use dataset `images` for other classes")
+        if v["image_height"] is not None or v["image_width"] is not None:
+            problems.append(f"image_height: MNIST images are square (image_size), got image_height {v['image_height']} "
+                            f"and image_width {v['image_width']}; set both None")
         if v["validation_size"] >= 60000:
             problems.append(f"validation_size: {v['validation_size']} leaves no MNIST training images (60000 in all)")
         if v["distractors"] and not cls.CLUTTER:
@@ -128,6 +136,7 @@ class MnistDigits(Data):
     @staticmethod
     def scale(digits):
         """uint8 digits -> float32 in [0, 1]."""
+        import tensorflow as tf
         return tf.cast(digits, tf.float32) / 255.0
 
 
@@ -135,6 +144,7 @@ class Mnist(MnistDigits):
     """The digits as they are, 28x28; with `train_shift`, each training digit moved within its frame."""
 
     def training_images(self, images, index, seed):
+        import tensorflow as tf
         digits = self.scale(tf.gather(images, index))
         limit = self.config.train_shift
         return shift_digits(digits, random_shifts(self.batch_size, limit, seed(3)), limit) if limit else digits
