@@ -7,15 +7,15 @@
 
 Prints the test error (deterministic policy, one sampled glimpse path, Monte Carlo over sampled
 paths) and the error of each class; writes glimpse pictures to <folder>/Images/ and the accuracy plot
-of the folder's runs to <folder>/MNIST_accuracy.png, where <folder> is the results folder the model
-file lies in (`--out DIR` to choose another).
+of the folder's runs to <folder>/MNIST_accuracy.png (accuracy.png for your own images), where <folder>
+is the results folder the model file lies in (`--out DIR` to choose another).
 """
 import argparse
 import os
 import sys
 
 from ram.cli import add_field_flags, field_overrides, script_config
-from ram.config import ConfigError
+from ram.config import ConfigError, saved_config
 from ram.results import run_index, run_results
 
 
@@ -77,6 +77,9 @@ def main(argv=None):
         samples = args.samples or config.mc_samples
         model_path = args.model or best_model(config.results_dir)
         model = load_model(model_path)  # before the data: a wrong path is named at once
+        trained_size = saved_config(model.settings)["image_size"]
+        if config.image_size is None and trained_size:  # resize the images as for training
+            config = config.replace(image_size=trained_size)
         data = ram.load_data(config, test_only=True)  # only the test images
         config = data.config  # with what the data decides: image size, channels, classes
         data.check_model(model.settings, model_path)
@@ -108,7 +111,7 @@ def main(argv=None):
     except ModelFileError as error:
         sys.exit(f"error: no accuracy plot: {error}")
     if runs:
-        plot_path = os.path.join(folder, "MNIST_accuracy.png")
+        plot_path = os.path.join(folder, "accuracy.png" if config.dataset == "images" else "MNIST_accuracy.png")
         plot_accuracy(runs, plot_path)
         print(f"accuracy plot: {plot_path}")
     return reports

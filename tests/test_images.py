@@ -291,7 +291,7 @@ def bad_tree(tmp_path, case):
 ])
 def test_bad_folder_is_one_line_naming_it(tmp_path, case, expected):
     message = run_fails(tmp_path, ["--data", str(bad_tree(tmp_path, case))])
-    assert expected in message, message
+    assert expected in message and "np.str_" not in message, message
 
 
 def test_images_smaller_than_the_largest_zoom_name_the_fields(tmp_path):
@@ -403,6 +403,7 @@ def test_evaluate_names_the_classes(colour_run, capsys, monkeypatch):
     assert f"per-class error (deterministic): blue: {100 * per_class[0]:.1f}%, green: {100 * per_class[1]:.1f}%, " \
            f"red: {100 * per_class[2]:.1f}%" in out
     assert drawn and all(label in COLOURS and predicted in COLOURS for label, predicted in drawn)
+    assert (root / "results" / "accuracy.png").is_file() and not (root / "results" / "MNIST_accuracy.png").exists()
     sheet = cv2.imread(str(root / "results" / "Images" / "symbol_0_sheet.png"))
     assert sheet is not None and not np.array_equal(sheet[..., 0], sheet[..., 2])  # in colour
 
@@ -431,3 +432,23 @@ def test_evaluate_refuses_other_data_in_one_line(tmp_path, case, expected):
     message = str(exit_info.value.code)
     assert expected.format(data=data) in message and "\n" not in message, message
     assert not (tmp_path / "out").exists()
+
+
+def test_evaluate_resizes_as_the_model_was_trained(tmp_path, capsys):
+    """A model trained with image_size 16 on images of mixed sizes is evaluated at 16 x 16 without the flag
+    (whose absence would stop at the mixed sizes), and predicts what it predicts on those resized images."""
+    write_tree(tmp_path / "d", {"train": {"a": 4, "b": 4}, "test": {"a": 2}}, height=12, width=20)
+    write_tree(tmp_path / "d", {"test": {"b": 2}}, height=30, width=16)
+    config = {**run_images.CONFIG, **TINY, "results_dir": str(tmp_path / "results")}
+    script = tmp_path / "my_images.py"
+    script.write_text(f"CONFIG = {config!r}\n")
+    data = ram.load_data(ram.make_config({**config, "data_path": str(tmp_path / "d"), "image_size": 16,
+                                          "batch_size": 1, "steps_per_execution": 1}))
+    model_path = tmp_path / "model.h5"
+    model = ram.RecurrentAttentionModel(data.config)
+    ram.save_model(model, model_path)
+    reports = evaluate.main([str(script), str(model_path), "--data", str(tmp_path / "d"), "--images", "0",
+                             "--out", str(tmp_path / "out")])
+    predicted = np.argmax(model(tf.constant(data.x_test, tf.float32) / 255.0), -1)
+    assert reports["deterministic"]["wrong"] == int(np.sum(predicted != data.y_test))
+    assert reports["deterministic"]["count"] == 4

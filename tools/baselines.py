@@ -55,7 +55,7 @@ def make_parser(script=None):
     parser.add_argument("--model", choices=MODELS, required=script is not None, help="fc: 2 hidden layers; conv: the paper's conv net")
     parser.add_argument("--hidden", type=int, default=256, metavar="N", help="units of each fc hidden layer (default 256)")
     parser.add_argument("--results-dir", required=script is not None, metavar="DIR", help="folder for results.json and model.keras")
-    parser.add_argument("--data", metavar="PATH", help="local mnist.npz (Keras layout)")
+    parser.add_argument("--data", metavar="PATH", help="the data: a local mnist.npz (Keras layout) for the MNIST tasks; your images' folder or .npz for `images`")
     parser.add_argument("--overwrite", action="store_true", help="replace a finished results.json in --results-dir")
     if script is not None:
         add_field_flags(parser, script, skip=set(FIELDS) - set(FIELDS_USED),

@@ -54,7 +54,7 @@ def read_headers(paths):
     sizes, grey = [], True
     for path in paths:
         try:
-            with Image.open(path) as image:
+            with Image.open(str(path)) as image:  # str: numpy's str_ would show as np.str_('...')
                 sizes.append((image.height, image.width))
                 grey = grey and image.mode in GREY_MODES
         except (OSError, SyntaxError, ValueError) as error:
