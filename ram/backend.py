@@ -9,6 +9,8 @@ import os
 import keras
 import numpy as np
 
+from .errors import BackendError
+
 BACKENDS = ("tensorflow", "jax")
 
 if keras.backend.backend() == "tensorflow":
@@ -17,10 +19,6 @@ if keras.backend.backend() == "tensorflow":
     # skips them); without it they run as fast (measured) and silently. Process-wide; XLA-compiled
     # training steps do not go through Grappler.
     tf.config.optimizer.set_experimental_options({"remapping": False})
-
-
-class BackendError(RuntimeError):
-    """A backend RAM does not run on, or a distribute setting the backend lacks."""
 
 
 def name():
@@ -56,6 +54,11 @@ def process_index():
         import jax
         return jax.process_index()
     return 0
+
+
+def writes_files():
+    """Whether this process writes the run's files: process 0 of a several-process training, or the one."""
+    return process_index() == 0
 
 
 def check_processes_agree(epochs, run_dir):

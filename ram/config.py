@@ -7,9 +7,7 @@ import difflib
 import numbers
 from dataclasses import dataclass
 
-
-class ConfigError(ValueError):
-    """A config field is unknown, of the wrong type or out of range."""
+from .errors import ConfigError
 
 
 ROLES = ("weights", "architecture", "model", "training", "stopping", "output")

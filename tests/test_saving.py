@@ -8,7 +8,9 @@ import pytest
 import tensorflow as tf
 
 import ram
-from ram.saving import ModelFileError, load_model, save_model, save_weights_json, write_json
+from ram.errors import ModelFileError
+from ram.files import write_json
+from ram.saving import load_model, save_model, save_weights_json
 from helpers import small_config
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

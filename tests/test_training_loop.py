@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 import ram
-from ram import training
-from ram.saving import write_json
-from ram.training import build_model, run_changes
+from ram import callbacks, training
+from ram.files import write_json
+from ram.run_folder import run_changes, stopped_early
+from ram.training import build_model
 from helpers import SMALL, small_config
 
 STEPS = 4  # 128 training images in batches of 32
@@ -62,7 +63,7 @@ def test_test_accuracy_puts_the_policy_seed_state_back(mnist_path):
     model.reseed(77)
     model.seed_generator.next()
     before = model.seed_generator.state.numpy().tolist()
-    training.test_accuracy(model, data)
+    callbacks.test_accuracy(model, data)
     assert model.seed_generator.state.numpy().tolist() == before
 
 
@@ -143,7 +144,7 @@ def test_early_stopping_patience_counts_only_where_it_would_end_the_run_elsewher
 def test_stopped_early_is_the_patience_rule(val, patience):
     """A tie is no improvement: the wait counts from the first epoch of the best accuracy."""
     history = [{"val_accuracy": v} for v in val]
-    assert training._stopped_early(history, patience) == (stop_epoch(val, patience, 99) == len(val))
+    assert stopped_early(history, patience) == (stop_epoch(val, patience, 99) == len(val))
 
 
 def test_summary_names_each_runs_seed(tmp_path, monkeypatch):
