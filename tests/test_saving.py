@@ -128,7 +128,7 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".h5", ".keras"])
 def test_plain_keras_loads_the_shipped_model(tmp_path, suffix):
-    """After `import ram`, Keras itself loads our files, and predicts what ram.saving.load_model does."""
+    """After `import ram.model`, Keras itself loads our files, and predicts what ram.saving.load_model does."""
     import keras
     shipped = ROOT / "MNIST_Results" / "run_0" / "model.h5"
     ours = load_model(shipped)
