@@ -106,7 +106,7 @@ class EpochRecorder(keras.callbacks.Callback):
         logs["images_per_second"] = timed_images / timed
         logs["train_seconds"] = train_seconds
         logs["compile_seconds"] = self.compile_seconds
-        logs["elapsed_seconds"] = time.perf_counter() - self.start_time  # since the run started, all sessions
+        logs["elapsed_seconds"] = time.perf_counter() - self.start_time  # since the run started, across resumes
         if (epoch + 1) % self.config.test_every == 0:
             logs["test_accuracy"] = test_accuracy(self.model, self.data)
         self.state["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})

@@ -1,7 +1,7 @@
 """Probe: are a trained model's errors on translated or cluttered MNIST glimpses that never reach the
 digit, or a digit seen and misread? For the deterministic path on the test set (as `evaluate.py`
 counts it, seed 0), the distance from each glimpse's centre to the digit's centre, and the error
-by how close the path came (docs/tuning.md, session 10).
+by how close the path came (its numbers: docs/results.md, "Where the errors come from").
 
     python -m tools.probes.error_distance run_translated_mnist MNIST_translated_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """

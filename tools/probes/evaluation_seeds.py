@@ -1,7 +1,7 @@
 """Probe: how much does one evaluation of one model vary with the evaluation's own seed? The test
 error of the deterministic path (the seed places the random first glimpse) and of one sampled path
 (the seed draws the path) for N evaluation seeds from the one `evaluate.py` reports (0) on
-(docs/tuning.md, session 11).
+(its numbers: docs/results.md, "Where the errors come from").
 
     python -m tools.probes.evaluation_seeds run_mnist MNIST_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """

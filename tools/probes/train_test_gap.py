@@ -1,7 +1,7 @@
 """Probe: does a trained model fail to fit its training digits, or to generalise from them? The
 deterministic path's error (as `evaluate.py` counts it, seed 0) on the first N training digits and
 on the test set, the training digits' canvases (translation, clutter from training digits) drawn
-like the test set's (docs/tuning.md, session 10).
+like the test set's (its numbers: docs/results.md, "Where the errors come from").
 
     python -m tools.probes.train_test_gap run_mnist MNIST_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
