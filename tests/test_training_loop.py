@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import ram
-from ram import callbacks, training
-from ram.files import write_json
+from ram import callbacks, checkpoint, training
+from ram.files import read_json, write_json
 from ram.run_folder import run_changes, stopped_early
 from ram.training import build_model
 from helpers import SMALL, small_config
@@ -100,6 +100,27 @@ def test_history_of_two_tiny_runs(tmp_path, monkeypatch, mnist_path):
     assert not doc["stopped_early"] and doc["config"]["data_path"] is None
     with open(mnist_path, "rb") as f:
         assert doc["provenance"]["data"] == {"file": "mnist.npz", "sha256": hashlib.sha256(f.read()).hexdigest()}
+
+
+def test_an_interrupted_run_is_unfinished_on_disk_and_resumes_after_its_last_epoch(tmp_path, monkeypatch,
+                                                                                   mnist_path):
+    """A stop right after epoch 1's files (Ctrl-C, here its KeyboardInterrupt): results.json says
+    unfinished after 1 epoch beside the checkpoint; train_run again resumes at epoch 2, finishes, and
+    removes the checkpoint."""
+    finish = callbacks.EpochRecorder.on_epoch_end
+
+    def on_epoch_end(self, epoch, logs):
+        finish(self, epoch, logs)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(callbacks.EpochRecorder, "on_epoch_end", on_epoch_end)
+    with pytest.raises(KeyboardInterrupt):
+        tiny_run(tmp_path, monkeypatch, mnist_path, epochs=2)
+    saved = read_json(tmp_path / "results.json")
+    assert not saved["finished"] and saved["epochs_trained"] == 1 and checkpoint.exists(str(tmp_path))
+    monkeypatch.setattr(callbacks.EpochRecorder, "on_epoch_end", finish)
+    doc = tiny_run(tmp_path, monkeypatch, mnist_path, epochs=2)
+    assert doc["finished"] and [h["epoch"] for h in doc["history"]] == [1, 2]
+    assert read_json(tmp_path / "results.json") == doc and not checkpoint.exists(str(tmp_path))
 
 
 def stop_epoch(val, patience, epochs):
