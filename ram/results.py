@@ -1,6 +1,7 @@
-"""A results folder's layout: one `run_<i>/` per run, each with its `results.json`; the summary over
-runs, README's results table (`python -m ram.results --markdown`) and the comparison of results folders
-(`python -m ram.results runs/std_*`, `--plot FILE` for their validation curves). No TensorFlow."""
+"""A results folder's layout: one `run_<i>/` per run, each with its `results.json` (`results_document`:
+config, epochs, test errors, provenance); the summary over runs, README's results table (`python -m
+ram.results --markdown`) and the comparison of results folders (`python -m ram.results runs/std_*`,
+`--plot FILE` for their validation curves). No TensorFlow."""
 import argparse
 import functools
 import hashlib

@@ -1,10 +1,10 @@
 """Training: the optimizer and the model from the config, `model.fit` over one run, the runs loop.
 
 Read top to bottom: the optimizer and the model (`make_optimizer`, `build_model`); one run in its
-folder (`fit_run`: resume or start, fit, final test, files), after what the folder already holds
-decides whether to train, resume, retrain beside it or skip (`train_run`); every run of a config,
-then their summary (`train_all`). fit's callbacks are in ram/callbacks.py, the folder's lock and
-replacement in ram/run_folder.py, the devices in ram/distribution.py.
+folder (`fit_run`: resume or start, fit, final test, files); what a run's folder already holds,
+deciding whether to train it, resume it, retrain it beside itself or skip it (`train_run`); every
+run of a config, then their summary (`train_all`). fit's callbacks are in ram/callbacks.py, the
+folder's lock and replacement in ram/run_folder.py, the devices in ram/distribution.py.
 
 Each run lives in `<results_dir>/run_<i>/`: model.h5, weights.json, results.json, and
 checkpoint.npz (everything needed to resume after a kill, rewritten atomically every epoch).
@@ -33,6 +33,7 @@ from .saving import load_initial_weights, save_model, save_weights_json
 
 
 def learning_rate_schedule(config, steps_per_epoch):
+    """The config's learning rate: a float (`constant`), or linear in the optimizer step (`linear`)."""
     lr = config.learning_rate
     if config.lr_schedule == "linear":
         return keras.optimizers.schedules.PolynomialDecay(
@@ -42,6 +43,7 @@ def learning_rate_schedule(config, steps_per_epoch):
 
 
 def make_optimizer(config, steps_per_epoch):
+    """The config's Keras optimizer: SGD with momentum or Adam, its schedule, weight decay and EMA."""
     lr = learning_rate_schedule(config, steps_per_epoch)
     options = {"weight_decay": config.weight_decay}
     if config.ema_momentum is not None:
