@@ -8,16 +8,16 @@ by how close the path came (its numbers: docs/results.md, "Where the errors come
 import numpy as np
 
 from tools.probes import common  # the probe's command line
-import tensorflow as tf
 from ram.data import TEST_SPLIT
 from ram.datasets.mnist import place_digits
-from ram.evaluation import TEST_POLICY_SEED
 
 BINS = (0, 3, 6, 10, 20, np.inf)  # pixels
 
 
 def main():
     args, config, model, data = common.load(common.parser(__doc__), datasets=("translated_mnist", "cluttered_mnist"))
+    import tensorflow as tf  # after the command line: --help needs none
+    from ram.evaluation import TEST_POLICY_SEED
     model.reseed(TEST_POLICY_SEED)
     path = tf.function(lambda images: model.glimpse_path(images, sample=False), jit_compile=False)  # evaluate.py's random numbers
     offsets = data.fixed_offsets(len(data.x_test), TEST_SPLIT)  # top-left (row, col) of each 28x28 test digit

@@ -8,13 +8,13 @@ error of the deterministic path (the seed places the random first glimpse) and o
 import numpy as np
 
 from tools.probes import common  # the probe's command line
-from ram.evaluation import TEST_POLICY_SEED, error_report, predict
 
 
 def main():
     parser = common.parser(__doc__)
     parser.add_argument("--seeds", type=int, default=10, help="how many evaluation seeds (default 10)")
     args, config, model, data = common.load(parser)
+    from ram.evaluation import TEST_POLICY_SEED, error_report, predict  # after the command line: --help needs none
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
     seeds = range(TEST_POLICY_SEED, TEST_POLICY_SEED + args.seeds)
