@@ -14,9 +14,11 @@ import argparse
 import os
 import sys
 
-from ram.cli import add_field_flags, field_overrides, script_config
-from ram.config import ConfigError, saved_config
+from ram.cli import add_field_flags, field_overrides
+from ram.config import saved_config
+from ram.errors import ModelFileError, RamError
 from ram.results import run_index, run_results
+from ram.scripts import script_config
 
 
 def best_model(results_dir):
@@ -26,8 +28,8 @@ def best_model(results_dir):
                  os.path.join(folder, "model.h5")) for i, (folder, doc) in enumerate(run_results(results_dir))
                 if os.path.exists(os.path.join(folder, "model.h5"))]
     if not finished:
-        raise FileNotFoundError(f"no finished run with a model.h5 in {results_dir}/: train first "
-                                f"(python <config>.py), or pass the model file.")
+        raise ModelFileError(f"no finished run with a model.h5 in {results_dir}/: train first "
+                             f"(python <config>.py), or pass the model file.")
     return max(finished)[2]
 
 
@@ -65,27 +67,32 @@ def output_folder(model_path):
 
 def main(argv=None):
     args = parse_args(argv)
-    import ram  # TensorFlow from here on (ram.config, imported above, is pure Python)
-    from ram.backend import BackendError, check
-    from ram.data import DataError
-    from ram.evaluation import error_report, predict
-    from ram.saving import ModelFileError, check_settings, load_model
-    from ram.visualize import plot_accuracy, render_examples
     try:
-        check()
-        config = script_config(args.config, field_overrides(args), data_path=args.data, eval_seed=args.eval_seed)
-        samples = args.samples or config.mc_samples
-        model_path = args.model or best_model(config.results_dir)
-        model = load_model(model_path)  # before the data: a wrong path is named at once
-        trained_size = saved_config(model.settings)["image_size"]
-        if config.image_size is None and trained_size:  # resize the images as for training
-            config = config.replace(image_size=trained_size)
-        data = ram.load_data(config, test_only=True)  # only the test images
-        config = data.config  # with what the data decides: image size, channels, classes
-        data.check_model(model.settings, model_path)
-        check_settings(model.settings, config, model_path)
-    except (BackendError, ConfigError, DataError, ModelFileError, FileNotFoundError) as error:
+        return evaluate(args)
+    except RamError as error:  # every error RAM names (ram/errors.py): one line, no traceback
         sys.exit(f"error: {error}")
+
+
+def evaluate(args):
+    """What main prints and writes for the parsed command line `args`; returns the three error reports."""
+    import ram  # TensorFlow from here on (ram.cli and the others imported above are pure Python)
+    from ram.backend import check
+    from ram.evaluation import error_report, predict
+    from ram.plots import plot_accuracy
+    from ram.saving import check_settings, load_model
+    from ram.visualize import render_examples
+    check()
+    config = script_config(args.config, field_overrides(args), data_path=args.data, eval_seed=args.eval_seed)
+    samples = args.samples or config.mc_samples
+    model_path = args.model or best_model(config.results_dir)
+    model = load_model(model_path)  # before the data: a wrong path is named at once
+    trained_size = saved_config(model.settings)["image_size"]
+    if config.image_size is None and trained_size:  # resize the images as for training
+        config = config.replace(image_size=trained_size)
+    data = ram.load_data(config, test_only=True)  # only the test images
+    config = data.config  # with what the data decides: image size, channels, classes
+    data.check_model(model.settings, model_path)
+    check_settings(model.settings, config, model_path)
     print(f"model: {model_path}")
     if args.eval_seed is not None:
         print(f"test canvases drawn from eval_seed {config.eval_seed}" +
@@ -109,7 +116,7 @@ def main(argv=None):
     try:
         runs = run_results(runs_folder)
     except ModelFileError as error:
-        sys.exit(f"error: no accuracy plot: {error}")
+        raise ModelFileError(f"no accuracy plot: {error}") from None
     if runs:
         plot_path = os.path.join(folder, "accuracy.png" if config.dataset == "images" else "MNIST_accuracy.png")
         plot_accuracy(runs, plot_path)

@@ -56,7 +56,7 @@ def measure_task(script, count, repeats, data_path=None):
     import tensorflow as tf
     import ram
     from ram.backend import probabilities_function
-    from ram.cli import script_config
+    from ram.scripts import script_config
     config = script_config(script, data_path=data_path)
     images, _ = ram.load_data(config, test_only=True).test_arrays(count)
     batches = [tf.constant(images[i:i + BATCH]) for i in range(0, len(images), BATCH)]

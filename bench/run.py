@@ -32,7 +32,7 @@ BATCHES = (32, 128)
 
 
 def _config(config_name, **overrides):
-    from ram.cli import script_config
+    from ram.scripts import script_config
     return script_config(config_name, **overrides)
 
 
@@ -304,7 +304,7 @@ def main(argv=None):
             print(line)
     path = args.out or os.path.join(ROOT, "bench", "results", f"{datetime.date.today().isoformat()}.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    from ram.saving import write_json
+    from ram.files import write_json
     write_json(path, report)
     print(f"written: {path}")
     return report

@@ -9,18 +9,19 @@ import os
 import keras
 import numpy as np
 
+from .errors import BackendError
+
 BACKENDS = ("tensorflow", "jax")
 
 if keras.backend.backend() == "tensorflow":
     import tensorflow as tf
-    # Grappler's remapper pass fails on the evaluation graphs and prints errors (harmlessly: it then
-    # skips them); without it they run as fast (measured) and silently. Process-wide; XLA-compiled
-    # training steps do not go through Grappler.
+    # Off: Grappler's remapper pass, which fails on the evaluation graphs and prints errors (harmlessly:
+    # it then skips them); without it they run as fast (measured) and silently. Here, at import, because
+    # Grappler's options are TensorFlow's process-wide settings (tf.config.optimizer has no per-function
+    # scope) and apply to every graph run after they are set: so every TensorFlow graph of this process
+    # runs without the pass, and the shipped numbers were computed so. XLA-compiled training steps do
+    # not go through Grappler.
     tf.config.optimizer.set_experimental_options({"remapping": False})
-
-
-class BackendError(RuntimeError):
-    """A backend RAM does not run on, or a distribute setting the backend lacks."""
 
 
 def name():
@@ -56,6 +57,11 @@ def process_index():
         import jax
         return jax.process_index()
     return 0
+
+
+def writes_files():
+    """Whether this process writes the run's files: process 0 of a several-process training, or the one."""
+    return process_index() == 0
 
 
 def check_processes_agree(epochs, run_dir):

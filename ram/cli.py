@@ -5,13 +5,12 @@ imported after it.
 """
 import argparse
 import ast
-import importlib
-import importlib.util
 import os
 import sys
 
-from .config import DEFAULTS, FIELDS, ConfigError, closest_field, make_config
-from .results import results_dir_problem
+from .config import DEFAULTS, FIELDS, closest_field, make_config
+from .errors import RamError
+from .run_folder import results_dir_problem
 
 
 def parse_args(argv, config=None, description=None):
@@ -118,43 +117,8 @@ def main(config_overrides, argv=None, description=None):
             problems.append(results_dir_problem(results_dir))
         config = make_config({**config_overrides, **cli}, problems)
         from . import training  # TensorFlow from here on
-        from .backend import BackendError
-        from .data import DataError
-        from .results import RunFolderError
-        from .saving import ModelFileError
-        try:
-            return training.train_all(config, fresh=args.fresh, overwrite=args.overwrite, only_run=args.only_run)
-        except (BackendError, DataError, ModelFileError, RunFolderError, training.TrainingError) as error:
-            leave(1, f"error: {error}", now)
-    except ConfigError as error:
-        sys.exit(f"error: {error}")
+        return training.train_all(config, fresh=args.fresh, overwrite=args.overwrite, only_run=args.only_run)
+    except RamError as error:  # every error RAM names (ram/errors.py): one line, no traceback
+        leave(1, f"error: {error}", now)
     except KeyboardInterrupt:
         leave(INTERRUPTED, "interrupted: every finished epoch is checkpointed; run the same command to resume.", now)
-
-
-def load_config_script(name):
-    """A config script by module name (`run_mnist`) or path (`configs/my_run.py`)."""
-    if name.endswith(".py") or os.sep in name:
-        if not os.path.isfile(name):
-            raise ConfigError(f"config script not found: {name}")
-        spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(name))[0], name)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    else:
-        if os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())  # a script in the working directory, as `python run_mnist.py` finds it
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            raise ConfigError(f"no config script {name!r} (looked for {name}.py in {os.getcwd()})") from None
-    if not isinstance(getattr(module, "CONFIG", None), dict):
-        raise ConfigError(f"{name} has no CONFIG dict; is it a config script like run_mnist.py?")
-    return module
-
-
-def script_config(name, fields=None, **overrides):
-    """The validated config of a config script (`load_config_script`) with the config `fields` a
-    command line gave (`--glimpse-hidden 256`) and `overrides`, whose None values leave the script's
-    value (unset flags)."""
-    return make_config({**load_config_script(name).CONFIG, **(fields or {}),
-                        **{k: v for k, v in overrides.items() if v is not None}})

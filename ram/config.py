@@ -4,12 +4,10 @@ A config script (`run_mnist.py`) is a plain dict of overrides; `make_config` mer
 `DEFAULTS`, checks every field and returns a `Config`. One `ConfigError` lists every bad field.
 """
 import difflib
-import numbers
 from dataclasses import dataclass
+from numbers import Real
 
-
-class ConfigError(ValueError):
-    """A config field is unknown, of the wrong type or out of range."""
+from .errors import ConfigError
 
 
 ROLES = ("weights", "architecture", "model", "training", "stopping", "output")
@@ -21,10 +19,10 @@ class Field:
     doc: str
     kind: type | tuple = int
     min: float | None = None          # inclusive lower bound
-    greater_than: float | None = None  # exclusive lower bound
+    above: float | None = None        # exclusive lower bound
     max: float | None = None          # inclusive upper bound
     choices: tuple = ()
-    optional: bool = False            # None allowed
+    optional: bool = False            # None allowed (always for a default of None)
     # what the field touches, each role including the ones after it in saved files' checks:
     # weights: the shape of some weight (an initial_model must match); architecture: the saved model's
     # computation (a model file must match); model: stored in the model (policy, loss); training: the
@@ -44,79 +42,79 @@ DISTRIBUTES = ("none", "mirrored", "data_parallel")
 # The defaults are the recommended MNIST experiment, `run_mnist.py`: make_config({}) is that config.
 FIELDS = {
     # data
-    "dataset": Field("mnist", "`mnist` (28x28), `translated_mnist` (digit pasted into a larger black canvas), `cluttered_mnist` (the same, over pieces of other digits), or `images`: your own, a folder tree or an `.npz` (`data_path`; README: Your own images)", str, choices=DATASETS),
-    "image_size": Field(28, "side of the model's input in pixels: 28 for `mnist`, the canvas side for `translated_mnist` and `cluttered_mnist`; `images`: every image resized to this many x this many pixels, None: the images' own size (they must all have it)", int, min=1, optional=True, role="architecture"),
-    "image_height": Field(None, "`images`: rows of the model's input, set from the data (or from image_size when it resizes); None: image_size", int, min=1, optional=True, role="architecture"),
-    "image_width": Field(None, "`images`: columns of the model's input, set from the data (or from image_size when it resizes); None: image_size", int, min=1, optional=True, role="architecture"),
-    "channels": Field(1, "colour channels of the model's input: 1 grey, 3 RGB; `images` sets it from the data", int, min=1, role="weights"),
-    "classes": Field(10, "classes the model tells apart; `images` sets it from the data", int, min=2, role="weights"),
-    "class_names": Field(None, "the classes' names in label order, saved with the model and in results.json; `images` sets them from the folder names or the .npz's `class_names`; None: the labels' numbers", list, optional=True, role="model"),
-    "distractors": Field(0, "`cluttered_mnist`: pieces of clutter per canvas, each cut from a random digit of the same split", int, min=0),
+    "dataset": Field("mnist", "`mnist`, `translated_mnist`, `cluttered_mnist` or `images`", str, choices=DATASETS),
+    "image_size": Field(28, "side of the model's input in pixels", int, min=1, optional=True, role="architecture"),
+    "image_height": Field(None, "`images`: rows of the input; None: image_size", int, min=1, role="architecture"),
+    "image_width": Field(None, "`images`: columns of the input; None: image_size", int, min=1, role="architecture"),
+    "channels": Field(1, "colour channels of the input: 1 grey, 3 RGB", int, min=1, role="weights"),
+    "classes": Field(10, "classes the model tells apart", int, min=2, role="weights"),
+    "class_names": Field(None, "the classes' names in label order; None: their numbers", list, role="model"),
+    "distractors": Field(0, "`cluttered_mnist`: pieces of clutter per canvas", int, min=0),
     "distractor_size": Field(8, "`cluttered_mnist`: side of each piece of clutter in pixels", int, min=1, max=28),
-    "data_path": Field(None, "the MNIST tasks: a local MNIST `.npz` (Keras layout), None: `--data`, then `$RAM_MNIST`, then Keras's download; `images`: the folder tree DIR/train/<class>/*, DIR/test/<class>/* (optional DIR/validation/<class>/*) or an `.npz` with x_train, y_train, x_test, y_test (optional class_names)", str, optional=True, role="output"),
-    "train_size": Field(None, "use only the first N training images (quick tries, tests; `images`: N drawn at random with eval_seed, from every class), at least batch_size x steps_per_execution (2048 with the defaults: an epoch is whole compiled executions, so fewer is refused); None: all that remain after validation", int, min=1, optional=True),
-    "validation_size": Field(5000, "the MNIST tasks: training images held out for validation (early stopping)", int, min=1),
-    "validation_split": Field(0.1, "`images` without a validation/ folder: this fraction of the training images, drawn with eval_seed, held out for validation", numbers.Real, greater_than=0, max=0.5),
-    "image_memory_mb": Field(4096, "`images` from a folder: decoded once and held in memory when its pixels fit in this many MB, else read and decoded from disk every epoch (in parallel); the batches are the same either way", int, min=0, role="output"),
-    "train_shift": Field(0, "`mnist` augmentation (not in the paper): each training digit moves up to this many pixels up or down and left or right within its 28x28 frame, drawn afresh every epoch (black fills in, what leaves the frame is cut off); validation and test digits stay put; 0: off", int, min=0, max=8),
-    "eval_seed": Field(1234, "seed of the canvases (translations and clutter) of the validation and test sets", int, min=0),
+    "data_path": Field(None, "the data: an MNIST `.npz`, or your images' folder or `.npz`", str, role="output"),
+    "train_size": Field(None, "train on only N of the training images; None: all", int, min=1),
+    "validation_size": Field(5000, "the MNIST tasks: training images held out for validation", int, min=1),
+    "validation_split": Field(0.1, "`images` without validation/: share of train/ held out", Real, above=0, max=0.5),
+    "image_memory_mb": Field(4096, "`images` folder: MB of decoded images kept in memory", int, min=0, role="output"),
+    "train_shift": Field(0, "`mnist`: training digits move up to this many pixels; 0: off", int, min=0, max=8),
+    "eval_seed": Field(1234, "seed of the validation and test sets' canvases", int, min=0),
     # glimpse sensor
     "glimpses": Field(6, "glimpses per image (time steps)", int, min=1, role="architecture"),
     "patch_size": Field(8, "side of each retina patch in pixels, after area averaging", int, min=1, role="weights"),
     "zooms": Field(1, "patches per glimpse, each `zoom_scale` times wider than the last", int, min=1, role="weights"),
     "zoom_scale": Field(2, "width ratio between successive zooms", int, min=1, role="architecture"),
-    "unit_pixels": Field(None, "pixels from the image centre that a location of +-1 reaches; None: the image edge (image_size / 2)", numbers.Real, greater_than=0, optional=True, role="architecture"),
+    "unit_pixels": Field(None, "pixels a location of +-1 reaches; None: the edge", Real, above=0, role="architecture"),
     # network
     "glimpse_hidden": Field(128, "units of h_g = ReLU(W rho)", int, min=1, role="weights"),
-    "glimpse_conv": Field(0, "a convolutional encoder of each glimpse before h_g (not in the paper): two 3x3 convolutions at stride 2 with ReLU, this many filters and then twice as many, the zooms as input channels (a 12x12 patch becomes 3 x 3 x 2 x glimpse_conv features); 0: off, h_g reads the pixels (the paper)", int, min=0, role="weights"),
+    "glimpse_conv": Field(0, "filters of a convolutional glimpse encoder; 0: off", int, min=0, role="weights"),
     "location_hidden": Field(128, "units of h_l = ReLU(W l)", int, min=1, role="weights"),
     "glimpse_size": Field(256, "units of the glimpse feature g = ReLU(W h_g + W h_l)", int, min=1, role="weights"),
     "core": Field("lstm", "recurrent core: `lstm` or the paper's ReLU `rnn`", str, choices=CORES, role="weights"),
     "core_size": Field(256, "units of the core's hidden state h_t", int, min=1, role="weights"),
     # location policy
-    "location_std": Field(0.15, "std of the Gaussian location policy (with `initial_location_std`: from epoch `decay_epochs` on), also in sampled evaluation", numbers.Real, greater_than=0, role="model"),
-    "initial_location_std": Field(None, "std of the location policy when training starts, decaying linearly to `location_std` over `decay_epochs` (wide exploration first, then paths close to the deterministic one the test takes); None: `location_std` throughout", numbers.Real, greater_than=0, optional=True),
-    "policy_hidden": Field(128, "units of a ReLU layer between h_t and the policy mean mu = tanh(W .); 0: linear policy as in the paper", int, min=0, role="weights"),
-    "policy_trains_core": Field(False, "let REINFORCE gradients flow from the policy into the core (the paper) instead of training the policy head alone", bool, role="model"),
-    "first_location": Field("random", "first glimpse: `random` (uniform, in training and evaluation: the paper), `center`, or `context`: the policy chooses it, like every later glimpse, from the core's initial state, which a context network sets from a coarse view of the whole image (`context_grid`; Ba et al. 2015, not in the paper)", str, choices=FIRST_LOCATIONS, role="weights"),
-    "random_glimpses": Field(False, "draw every glimpse location uniformly in [-1, 1]^2, in training and evaluation, instead of from the policy (the paper's `8 random glimpses` ablation): the policy and the baseline are unused, so no REINFORCE term and no baseline error train them; needs first_location `random`", bool, role="architecture"),
-    "context_grid": Field(10, "with first_location `context`: the whole image area-averaged to this many x this many cells (it must divide image_size) is what the context network reads", int, min=1, role="weights"),
-    "dropout": Field(0.0, "in training, each unit of the glimpse feature g_t is zeroed with this probability and the rest scaled by 1 / (1 - this) (not in the paper; evaluation never drops); 0: off", numbers.Real, min=0, max=0.9, role="model"),
-    "train_paths": Field(1, "sampled glimpse paths per training image (the paper's M): each image is repeated this many times in a step, so a step trains `batch_size` x M paths", int, min=1, role="model"),
+    "location_std": Field(0.15, "std of the Gaussian location policy", Real, above=0, role="model"),
+    "initial_location_std": Field(None, "the policy's std at the start, decaying; None: constant", Real, above=0),
+    "policy_hidden": Field(128, "units of a ReLU layer before the policy mean; 0: none", int, min=0, role="weights"),
+    "policy_trains_core": Field(False, "REINFORCE also trains the core (the paper)", bool, role="model"),
+    "first_location": Field("random", "`random`, `center` or `context`", str, choices=FIRST_LOCATIONS, role="weights"),
+    "random_glimpses": Field(False, "every glimpse at random, not from the policy", bool, role="architecture"),
+    "context_grid": Field(10, "`context`: cells per side of the image's coarse view", int, min=1, role="weights"),
+    "dropout": Field(0.0, "dropout rate of the glimpse feature in training", Real, min=0, max=0.9, role="model"),
+    "train_paths": Field(1, "sampled glimpse paths per training image (the paper's M)", int, min=1, role="model"),
     # loss
-    "reward": Field("correct", "REINFORCE reward of a glimpse path: `correct` (1 for a right final prediction, else 0: the paper) or `probability` (the softmax probability of the true class: credit also for paths that make a right answer surer)", str, choices=REWARDS, role="model"),
-    "cross_entropy_weight": Field(1.0, "weight of the classification cross entropy", numbers.Real, min=0, role="model"),
-    "label_smoothing": Field(0.0, "the cross entropy's target puts 1 - this on the true class and this / 10 on every class (not in the paper; the reward still counts right answers, and the training `ce` printed is this smoothed one, which cannot reach 0); 0: plain one-hot targets", numbers.Real, min=0, max=0.5, role="model"),
-    "reinforce_weight": Field(1.0, "weight of the REINFORCE term", numbers.Real, min=0, role="model"),
-    "baseline_weight": Field(1.0, "weight of the baseline's mean squared error", numbers.Real, min=0, role="model"),
-    "location_penalty": Field(0.0, "weight of a penalty on the policy mean before its tanh, its square averaged over the sampled moves, added to the training loss (not in the paper): it pulls every pre-tanh mean towards 0 and so keeps the tanh out of saturation, where REINFORCE can no longer move a location (seen: a context network's first glimpse stuck in a corner); 0: off", numbers.Real, min=0, role="model"),
+    "reward": Field("correct", "REINFORCE reward: `correct` or `probability`", str, choices=REWARDS, role="model"),
+    "cross_entropy_weight": Field(1.0, "weight of the classification cross entropy", Real, min=0, role="model"),
+    "label_smoothing": Field(0.0, "label smoothing of the cross entropy; 0: off", Real, min=0, max=0.5, role="model"),
+    "reinforce_weight": Field(1.0, "weight of the REINFORCE term", Real, min=0, role="model"),
+    "baseline_weight": Field(1.0, "weight of the baseline's mean squared error", Real, min=0, role="model"),
+    "location_penalty": Field(0.0, "weight of a penalty on pre-tanh policy means; 0: off", Real, min=0, role="model"),
     # optimization
     "optimizer": Field("adam", "`sgd` (with momentum) or `adam`", str, choices=OPTIMIZERS),
-    "learning_rate": Field(2e-3, "initial learning rate", numbers.Real, greater_than=0),
-    "momentum": Field(0.9, "momentum of `sgd`", numbers.Real, min=0, max=1),
-    "lr_schedule": Field("linear", "`constant`, or `linear` (to `min_learning_rate` over `decay_epochs`)", str, choices=SCHEDULES),
-    "min_learning_rate": Field(1e-5, "final learning rate of the `linear` schedule", numbers.Real, min=0),
-    "decay_epochs": Field(150, "epochs of the `linear` decay (of the learning rate, and of the location std with `initial_location_std`)", int, min=1),
-    "ema_momentum": Field(None, "keep an exponential moving average of the weights with this momentum (Keras's `use_ema`), used for the per-epoch test and the saved model; None: off", numbers.Real, greater_than=0, max=0.99999, optional=True),
-    "weight_decay": Field(None, "decoupled weight decay of every weight matrix (not the biases): each step multiplies them by 1 - learning rate x this (Keras optimizers' `weight_decay`; with `adam` this is AdamW); None: off", numbers.Real, greater_than=0, optional=True),
+    "learning_rate": Field(2e-3, "initial learning rate", Real, above=0),
+    "momentum": Field(0.9, "momentum of `sgd`", Real, min=0, max=1),
+    "lr_schedule": Field("linear", "`constant` or `linear` (to min_learning_rate)", str, choices=SCHEDULES),
+    "min_learning_rate": Field(1e-5, "final learning rate of the `linear` schedule", Real, min=0),
+    "decay_epochs": Field(150, "epochs of the linear decays (learning rate, location std)", int, min=1),
+    "ema_momentum": Field(None, "moving average of the weights, this momentum; None: off", Real, above=0, max=0.99999),
+    "weight_decay": Field(None, "decoupled weight decay of the weight matrices; None: off", Real, above=0),
     "batch_size": Field(256, "images per training step", int, min=1),
     "epochs": Field(150, "maximum training epochs", int, min=1, role="stopping"),
-    "early_stopping_patience": Field(40, "stop after this many epochs without a better validation accuracy; 0: off", int, min=0, role="stopping"),
-    "restore_best_weights": Field(False, "at the end keep the weights of the epoch with the best validation accuracy (else the last epoch's)", bool, role="stopping"),
-    "test_every": Field(10, "test accuracy every this many epochs (and always at the end)", int, min=1, role="stopping"),
+    "early_stopping_patience": Field(40, "stop after N epochs without progress; 0: off", int, min=0, role="stopping"),
+    "restore_best_weights": Field(False, "keep the best validation epoch's weights", bool, role="stopping"),
+    "test_every": Field(10, "test accuracy every this many epochs (and at the end)", int, min=1, role="stopping"),
     "mc_samples": Field(10, "sampled glimpse paths averaged by Monte Carlo evaluation", int, min=1),
-    "distribute": Field("none", "`none`: one device; `mirrored` (TensorFlow backend): tf.distribute.MirroredStrategy, the batch split over all local GPUs (or `devices`), gradients summed; `data_parallel` (JAX backend): keras.distribution.DataParallel, the batch split over every device of every process (or `devices`); several processes or machines join through Keras's KERAS_DISTRIBUTION_* environment variables (README: Several machines)", str, choices=DISTRIBUTES),
-    "devices": Field(None, "with `mirrored` or `data_parallel`: this process's devices, comma-separated (`GPU:0,GPU:1`; `cpu:0,cpu:1` on JAX); None: every local GPU, else the CPU (`mirrored`), or every device (`data_parallel`)", str, optional=True),
+    "distribute": Field("none", "`none` (one device), `mirrored` or `data_parallel`", str, choices=DISTRIBUTES),
+    "devices": Field(None, "`distribute`'s devices, comma-separated; None: all", str),
     "jit_compile": Field(True, "compile the training step with XLA", bool),
-    "steps_per_execution": Field(8, "training steps per compiled call (less Python overhead); each epoch uses a multiple of it, dropping at most this many - 1 batches of its shuffled order", int, min=1),
+    "steps_per_execution": Field(8, "training steps per compiled call", int, min=1),
     # runs and output
-    "initial_model": Field(None, "start from the weights of this `.h5` / `.keras` model or `.json` weights file (its weight shapes must match; the glimpse count may differ), then train from epoch 0 with this config's optimizer and schedule; None: fresh weights", str, optional=True),
+    "initial_model": Field(None, "start from this model's weights; None: fresh weights", str),
     "seed": Field(0, "seed of run 0 (weights, data order, sampling); run i uses seed + i", int, min=0, role="model"),
     "runs": Field(1, "independent training runs", int, min=1, role="output"),
-    "results_dir": Field("MNIST_Results", "folder for the runs' files (run_<i>/ inside), relative to the working directory", str, role="output"),
-    "tensorboard": Field(True, "write TensorBoard logs to <results_dir>/run_<i>/logs/ (`tensorboard --logdir <results_dir>`)", bool, role="output"),
-    "tensorboard_images_every": Field(10, "with `tensorboard`: a picture of the glimpse paths on 4 fixed validation images every this many epochs; 0: none", int, min=0, role="output"),
-    "verbose": Field(2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch", int, min=0, max=2, role="output"),
+    "results_dir": Field("MNIST_Results", "folder for the runs' files (run_<i>/ inside)", str, role="output"),
+    "tensorboard": Field(True, "write TensorBoard logs to <results_dir>/run_<i>/logs/", bool, role="output"),
+    "tensorboard_images_every": Field(10, "glimpse pictures every N epochs; 0: none", int, min=0, role="output"),
+    "verbose": Field(2, "fit verbosity: 0 silent, 1 progress bar, 2 epoch lines", int, min=0, max=2, role="output"),
 }
 
 DEFAULTS = {name: field.default for name, field in FIELDS.items()}
@@ -177,7 +175,7 @@ def input_shape(values):
 def _check_field(name, value, field):
     """Returns a message describing what is wrong with `value`, or None."""
     if value is None:
-        return None if field.optional else f"{name}: must not be None"
+        return None if field.optional or field.default is None else f"{name}: must not be None"
     kinds = field.kind if isinstance(field.kind, tuple) else (field.kind,)
     if isinstance(value, bool) and bool not in kinds:
         return f"{name}: expected {' or '.join(k.__name__ for k in kinds)}, got bool {value!r}"
@@ -188,8 +186,8 @@ def _check_field(name, value, field):
         return f"{name}: {value!r} is not one of {', '.join(map(repr, field.choices))}"
     if field.min is not None and value < field.min:
         return f"{name}: {value!r} is below the minimum {field.min}"
-    if field.greater_than is not None and value <= field.greater_than:
-        return f"{name}: {value!r} must be greater than {field.greater_than}"
+    if field.above is not None and value <= field.above:
+        return f"{name}: {value!r} must be greater than {field.above}"
     if field.max is not None and value > field.max:
         return f"{name}: {value!r} is above the maximum {field.max}"
     return None
@@ -221,7 +219,7 @@ def make_config(overrides=None, problems=()):
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     for name, field in FIELDS.items():  # store reals as float so results files are uniform
-        if field.kind is numbers.Real and values[name] is not None:
+        if field.kind is Real and values[name] is not None:
             values[name] = float(values[name])
     return Config(values)
 
@@ -242,7 +240,8 @@ def _check_relations(v):
         if v["patch_size"] > min(height, width):
             problems.append(f"patch_size: {v['patch_size']} is larger than the image ({_size(height, width)})")
     if v["class_names"] is not None and len(v["class_names"]) != v["classes"]:
-        problems.append(f"class_names: {len(v['class_names'])} names for {v['classes']} classes; give one name per class")
+        problems.append(f"class_names: {len(v['class_names'])} names for {v['classes']} classes; "
+                        f"give one name per class")
     if v["random_glimpses"] and v["first_location"] != "random":
         problems.append(f"random_glimpses: every glimpse is drawn at random, so first_location must be `random`, "
                         f"not {v['first_location']!r}")
@@ -283,10 +282,3 @@ def changed_fields(saved, config, ignore=()):
     saved = saved_config(saved)
     return [k for k, v in config.items() if k not in ignore and saved[k] != v]
 
-
-def config_table():
-    """Markdown table of every field, its default, role and meaning (docs/config.md)."""
-    rows = ["| field | default | role | meaning |", "|---|---|---|---|"]
-    for name, field in FIELDS.items():
-        rows.append(f"| `{name}` | `{field.default!r}` | {field.role} | {field.doc} |")
-    return "\n".join(rows)

@@ -8,12 +8,10 @@ sets are drawn once from (eval_seed, split).
 """
 import numpy as np
 
+from .errors import DataError
+
 EVAL_BATCH = 1000
 VALIDATION_SPLIT, TEST_SPLIT = 1, 2  # the second part of the seed (eval_seed, split) of each fixed set
-
-
-class DataError(RuntimeError):
-    """The data set is missing, unreadable or of the wrong shape."""
 
 
 def check_batch_split(batch_size, devices):

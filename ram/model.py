@@ -124,25 +124,39 @@ class RecurrentAttentionModel(keras.Model):
         self.built = True
 
     def glimpse_path(self, images, sample, return_glimpses=False, std=None, first_glimpse_at=None, dropout=0.0):
-        """Runs all glimpses. Returns logits (B, classes), locations (B, T, 2), and for the T - 1
-        chosen locations (T with a context network; none with `random_glimpses`) their log-probabilities,
-        baselines and squared pre-tanh means (averaged over x and y) (B, T - 1); with
-        `return_glimpses`, also the sensor's output (B, T, zooms, patch, patch[, C]). Sampled moves use
-        `std` (None: `location_std`). `first_glimpse_at` (2,) or (B, 2) places the first glimpse
-        instead of the config's rule (for probes of where a path should start). `dropout`: the rate at
-        which units of each glimpse feature g_t are dropped (`train_step` passes the config's; else 0)."""
+        """Runs all T = `glimpses` glimpses over a batch.
+
+        Args:
+            images: (B, H, W), or (B, H, W, C) with `channels` C > 1.
+            sample: draw each chosen location from the Gaussian policy (training, sampled evaluation)
+                instead of taking its mean.
+            return_glimpses: also return what the sensor saw.
+            std: the policy's std for sampled moves, a float or scalar tensor; None: `location_std`.
+            first_glimpse_at: (2,) or (B, 2), places the first glimpse instead of the config's rule (for
+                probes of where a path should start).
+            dropout: the rate at which units of each glimpse feature g_t are dropped (`sampled_losses`
+                passes the config's; else 0).
+
+        Returns:
+            A dict: `logits` (B, classes) and `locations` (B, T, 2) in [-1, 1]; with `sample`, for the
+            N chosen locations (N = T - 1, T with a context network, 0 with `random_glimpses`)
+            `log_probs` (B, N) of the draws, `baselines` (B, N) and `squared_preactivations` (B, N),
+            the policy means' squared pre-tanh values averaged over x and y; with `return_glimpses`,
+            `glimpses` (B, T, zooms, patch, patch[, C]).
+        """
         s = self.settings
         std = s["location_std"] if std is None else std
         batch = ops.shape(images)[0]
         state = [ops.zeros((batch, s["core_size"]))] * (2 if s["core"] == "lstm" else 1)
-        locations, glimpses, log_probs, baselines, penalties = [], [], [], [], []
+        locations, glimpses, draws = [], [], []  # draws: what `_choose` returns with each chosen location
         if self.context_network is not None:  # h_0 from the whole image; the policy picks the first glimpse
             h = self.context_network(images)
             state = [h] + state[1:]  # an LSTM's cell state starts at 0
         if first_glimpse_at is not None:
             location = ops.broadcast_to(ops.cast(first_glimpse_at, "float32"), (batch, 2))
         elif self.context_network is not None:  # REINFORCE trains the context network through this choice
-            location = self._choose(h, h, sample, std, log_probs, baselines, penalties)
+            location, draw = self._choose(h, h, sample, std)
+            draws.append(draw)
         elif s["first_location"] == "random":  # the same rule in training and evaluation
             location = self.random_location(batch)
         else:
@@ -161,30 +175,34 @@ class RecurrentAttentionModel(keras.Model):
             if s["random_glimpses"]:  # the ablation: the policy is not used
                 location = self.random_location(batch)
             else:
-                location = self._choose(h if s["policy_trains_core"] else ops.stop_gradient(h), h, sample, std,
-                                        log_probs, baselines, penalties)
+                location, draw = self._choose(h if s["policy_trains_core"] else ops.stop_gradient(h), h, sample, std)
+                draws.append(draw)
             locations.append(location)
         out = {"logits": self.classifier(h), "locations": ops.stack(locations, axis=1)}
-        if sample:
-            out["log_probs"] = self._stack_steps(log_probs, batch)
-            out["baselines"] = self._stack_steps(baselines, batch)
-            out["squared_preactivations"] = self._stack_steps(penalties, batch)
+        if sample:  # one (log-probability, baseline, squared pre-tanh) per chosen location
+            columns = list(zip(*draws)) or [(), (), ()]
+            for key, values in zip(("log_probs", "baselines", "squared_preactivations"), columns):
+                out[key] = self._stack_steps(list(values), batch)
         if return_glimpses:
             out["glimpses"] = ops.stack(glimpses, axis=1)
         return out
 
-    def _choose(self, policy_input, h, sample, std, log_probs, baselines, penalties):
-        """The next location from the policy on `policy_input`: its mean, or (`sample`) a Gaussian draw
-        around it, whose log-probability, the baseline of `h` and the mean's squared pre-tanh value
-        (averaged over x and y, for `location_penalty`) are appended to the lists."""
+    def _choose(self, policy_input, h, sample, std):
+        """The next location from the policy on `policy_input` (B, core_size): its mean, or (`sample`) a
+        Gaussian draw around it with `std`, clipped to [-1, 1].
+
+        Returns:
+            The location (B, 2), and for a draw (else None) its log-probability, the baseline of the
+            core state `h` (B, core_size) and the mean's squared pre-tanh value averaged over x and y
+            (for `location_penalty`), (B,) each.
+        """
         mean, preactivation = self.policy(policy_input, return_preactivation=True)  # (B, 2) each
         if not sample:
-            return mean
+            return mean, None
         noisy = ops.stop_gradient(mean + std * self.location_noise(ops.shape(mean)))
-        log_probs.append(gaussian_log_prob(noisy, mean, std))
-        penalties.append(ops.mean(ops.square(preactivation), axis=-1))
-        baselines.append(ops.squeeze(self.baseline(ops.stop_gradient(h)), -1))
-        return ops.clip(noisy, -1.0, 1.0)
+        draw = (gaussian_log_prob(noisy, mean, std), ops.squeeze(self.baseline(ops.stop_gradient(h)), -1),
+                ops.mean(ops.square(preactivation), axis=-1))
+        return ops.clip(noisy, -1.0, 1.0), draw
 
     def random_location(self, batch):
         """Locations (batch, 2) drawn uniformly in [-1, 1]^2 from the policy's generator."""
@@ -229,10 +247,14 @@ class RecurrentAttentionModel(keras.Model):
         return backend.test_step(self, *args)
 
     def hybrid_loss(self, labels, path):
+        """`losses.hybrid_loss` of a sampled `glimpse_path` with the config's weights, reward and smoothing."""
         s = self.settings
         return hybrid_loss(labels, path["logits"], path["log_probs"], path["baselines"],
-                           s["cross_entropy_weight"], s["reinforce_weight"], s["baseline_weight"], s["reward"],
-                           s["label_smoothing"], path["squared_preactivations"], s["location_penalty"])
+                           cross_entropy_weight=s["cross_entropy_weight"], reinforce_weight=s["reinforce_weight"],
+                           baseline_weight=s["baseline_weight"], reward=s["reward"],
+                           label_smoothing=s["label_smoothing"],
+                           squared_preactivations=path["squared_preactivations"],
+                           location_penalty=s["location_penalty"])
 
     def test_losses(self, images, labels):
         """Cross entropy and accuracy of the deterministic policy on a batch, and the batch size."""
@@ -258,5 +280,5 @@ class RecurrentAttentionModel(keras.Model):
 CUSTOM_OBJECTS = {cls.__name__: cls for cls in (RecurrentAttentionModel, GlimpseSensor, GlimpseNetwork,
                                                 LocationPolicy, ContextNetwork)}
 # Keras's HDF5 loader looks classes up by their plain names: registering those too lets
-# `keras.models.load_model("model.h5")` load our files once this module is imported (`import ram` sees to it).
+# `keras.models.load_model("model.h5")` load our files once this module is imported (`import ram.model`).
 keras.saving.get_custom_objects().update(CUSTOM_OBJECTS)

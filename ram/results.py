@@ -1,38 +1,20 @@
-"""A results folder's layout: one `run_<i>/` per run, each with its `results.json`; the summary over
-runs, README's results table (`python -m ram.results --markdown`) and the comparison of results folders
-(`python -m ram.results runs/std_*`, `--plot FILE` for their validation curves). No TensorFlow."""
+"""A results folder's layout: one `run_<i>/` per run, each with its `results.json` (`results_document`:
+config, epochs, test errors, provenance); the summary over runs, README's results table (`python -m
+ram.results --markdown`) and the comparison of results folders (`python -m ram.results runs/std_*`,
+`--plot FILE` for their validation curves). No TensorFlow."""
 import argparse
-import contextlib
 import functools
 import hashlib
-import json
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
-import tempfile
 
-LOCK_NAME = "training.lock"  # in run_<i>/ while a process trains that run
-
-
-class ModelFileError(ValueError):
-    """A model, weights, checkpoint or results file is missing, unreadable, or of another config."""
-
-
-class RunFolderError(ValueError):
-    """A run's folder is not this command's to write: another process trains it, or it holds a finished
-    run of another config."""
-
-
-def read_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except json.JSONDecodeError as error:
-        raise ModelFileError(f"{path} is not valid JSON ({error}); it may be truncated.") from None
-
+from .config import FIELDS, OUTPUT_FIELDS, saved_config
+from .errors import ModelFileError, RamError, RunFolderError
+from .files import read_json
+from .scripts import script_config
 
 def read_results(path):
     """A run's results.json; a damaged one is named with the way to recover."""
@@ -63,63 +45,6 @@ def run_results(results_dir):
             if doc.get("finished"):
                 runs.append((os.path.join(results_dir, name), doc))
     return runs
-
-
-def results_dir_problem(results_dir):
-    """Why runs cannot be written to `results_dir` (a config error's line), else None: it, or the nearest
-    folder above it that exists, is a file or lets no folder be made in it (tried, and undone)."""
-    existing = os.path.abspath(results_dir)
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        return f"results_dir: {results_dir!r} cannot be a folder: {existing} is a file; choose another --results-dir"
-    try:
-        os.rmdir(tempfile.mkdtemp(dir=existing))
-    except OSError as error:
-        return (f"results_dir: {results_dir!r} cannot be written: making a folder in {existing} fails "
-                f"({error.strerror}); choose another --results-dir")
-    return None
-
-
-@contextlib.contextmanager
-def run_lock(run_dir):
-    """Holds `run_dir/training.lock` (this process's id and host) while a run trains, so that a second
-    process started on the same run (say, two `--only-run` with one I) stops at once instead of
-    overwriting its checkpoint. A lock left by a process that died (SIGKILL) is taken over."""
-    path = os.path.join(run_dir, LOCK_NAME)
-    me = f"{os.getpid()} {socket.gethostname()}"
-    while True:
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            try:
-                with open(path) as f:
-                    pid, _, host = f.read().partition(" ")
-            except FileNotFoundError:
-                continue  # released meanwhile: try again
-            if host == socket.gethostname() and pid.isdigit() and not _process_alive(int(pid)):
-                os.remove(path)  # its process is gone
-                continue
-            raise RunFolderError(f"{run_dir} is being trained by process {pid} on {host or 'an unknown host'}; "
-                                 f"wait for it, or train another run (--only-run I) or results_dir. If no such "
-                                 f"process runs, delete {path}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(me)
-    try:
-        yield
-    finally:
-        os.remove(path)
-
-
-def _process_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 
 @functools.cache
@@ -173,6 +98,20 @@ def provenance(data_path, versions):
             "versions": {"python": platform.python_version(), **versions}, "data": data_file(data_path)}
 
 
+def results_document(config, state, finished, data_source, versions, test=None):
+    """results.json: the config, the epochs (`state`: history, wall_seconds, initial_model), the test errors
+    (`test`) and where they came from (`data_source`: the data's file or folder, None: Keras's MNIST
+    download; `versions`: the libraries', `backend.versions()`)."""
+    doc = {"finished": finished, "config": dict(config), "epochs_trained": len(state["history"]),
+           "wall_seconds": state["wall_seconds"], "history": state["history"],
+           "provenance": provenance(data_source, versions)}
+    if "initial_model" in state:  # where the starting weights came from
+        doc["initial_model"] = state["initial_model"]
+    if test:
+        doc.update(test)
+    return doc
+
+
 def summarize(results):
     """Mean and sample standard deviation (n - 1; None for one run) over runs of the test accuracy and
     errors; `seeds` names the runs."""
@@ -210,7 +149,6 @@ SHIPPED = [
 def markdown_table(root="."):
     """README's results table, from the shipped folders' summary.json: test error in %, mean ± sample
     standard deviation over the n seeds."""
-    from .cli import script_config  # the one config loader (no TensorFlow)
     rows = ["| task | one sequence | one sampled sequence | MC 10 | n | paper | best public | min | command |",
             "|---|---|---|---|---|---|---|---|---|"]
     for script, task, paper, public, minutes in SHIPPED:
@@ -226,19 +164,18 @@ ERRORS = (("test_error", "one sequence"), ("test_error_sampled", "one sampled"),
 
 
 def folder_runs(folders):
-    """{folder: [results.json of its finished runs]}; a ValueError names every folder without one."""
+    """{folder: [results.json of its finished runs]}; RunFolderError names every folder without one."""
     runs = {folder: [doc for _, doc in run_results(folder)] for folder in folders}
     empty = [folder for folder, docs in runs.items() if not docs]
     if empty:
-        raise ValueError(f"no finished run (run_<i>/results.json) in {', '.join(empty)}: train there first, or "
-                         f"name results folders (the --results-dir of a training)")
+        raise RunFolderError(f"no finished run (run_<i>/results.json) in {', '.join(empty)}: train there first, "
+                             f"or name results folders (the --results-dir of a training)")
     return runs
 
 
 def differing_fields(runs):
     """The config fields (not seeds or output settings) whose values differ between the folders'
     first runs, as {field: [value per folder]}, in the config's order."""
-    from .config import FIELDS, OUTPUT_FIELDS, saved_config
     configs = [saved_config(docs[0]["config"]) for docs in runs.values()]
     return {name: [c[name] for c in configs] for name in FIELDS
             if name not in (*OUTPUT_FIELDS, "seed") and len({repr(c[name]) for c in configs}) > 1}
@@ -281,12 +218,12 @@ def main(argv=None):
         parser.error(f"--plot {args.plot}: the plot is a PNG; name a FILE.png")
     try:
         runs = folder_runs(args.folders)
-        table = comparison_table(runs)  # reads each folder's config (ConfigError, a ValueError, for a removed option)
-    except (ValueError, ModelFileError) as error:
+        table = comparison_table(runs)  # reads each folder's config (ConfigError for a removed option)
+    except RamError as error:
         parser.exit(1, f"error: {error}\n")
     print(table)
     if args.plot:
-        from .visualize import plot_validation  # matplotlib only here
+        from .plots import plot_validation  # matplotlib only here
         fields = differing_fields(runs)
         plot_validation(runs, {folder: ", ".join(f"{k} {v[i]!r}" for k, v in fields.items())
                          for i, folder in enumerate(runs)}, args.plot)

@@ -1,4 +1,4 @@
-"""Atomic files, and the model as `.h5` (Keras HDF5) and `.json` (every weight by path)."""
+"""The model as `.h5` (Keras HDF5) or `.keras`, its weights as `.json` (every weight by path), and loading them back."""
 import base64
 import hashlib
 import json
@@ -10,32 +10,12 @@ import keras
 import numpy as np
 
 from .config import ARCHITECTURE_FIELDS, WEIGHT_FIELDS, saved_config
+from .errors import ModelFileError
+from .files import atomic_write, read_json, write_json
 from .model import CUSTOM_OBJECTS, RecurrentAttentionModel
-from .results import ModelFileError, read_json  # noqa: F401  (ram.saving's API)
 
 WEIGHTS_FORMAT = "ram-weights-2"  # float32 values as base64 of their little-endian bytes
-WEIGHTS_FORMATS = (WEIGHTS_FORMAT, "ram-weights-1")  # -1: values as a list of numbers (runs before session 13)
-def atomic_write(path, write):
-    """Calls write(temp_path), then renames the temp file onto `path`: readers see the old file
-    or the new one, never a partial one. The temp name keeps the extension (Keras needs `.h5`)."""
-    path = os.fspath(path)
-    root, ext = os.path.splitext(path)
-    temp = f"{root}.tmp{os.getpid()}{ext}"
-    try:
-        write(temp)
-        with open(temp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)
-
-
-def write_json(path, obj, indent=1):
-    def write(temp):
-        with open(temp, "w") as f:
-            json.dump(obj, f, indent=indent, allow_nan=True, separators=None if indent else (",", ":"))
-    atomic_write(path, write)
+WEIGHTS_FORMATS = (WEIGHTS_FORMAT, "ram-weights-1")  # -1: the values as a list of numbers (older runs)
 
 
 class _NoLegacyFormatWarning(logging.Filter):

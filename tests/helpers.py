@@ -24,6 +24,14 @@ def cli_args(mnist_path, results_dir, **fields):
     return args
 
 
+def without_tensorflow_load_notes(output):
+    """A process's output without the lines TensorFlow writes while it loads, before any log level
+    applies (absl's notice, the oneDNN note); every other line as it was."""
+    return "".join(line for line in output.splitlines(keepends=True)
+                   if not line.startswith("WARNING: All log messages before absl::InitializeLog() is called")
+                   and "oneDNN custom operations are on" not in line)
+
+
 def count_wrong(model, dataset):
     """Test images the model's deterministic policy gets wrong, counted with numpy from its probabilities."""
     return sum(int(np.sum(np.argmax(model(images).numpy(), axis=1) != labels.numpy())) for images, labels in dataset)

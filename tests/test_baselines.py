@@ -56,7 +56,7 @@ def test_tiny_training_reports_the_error_a_numpy_recount_finds(tmp_path, mnist_p
     differs from the label."""
     import keras
     import ram
-    from ram.cli import script_config
+    from ram.scripts import script_config
     out = tmp_path / "conv"
     doc = main(["run_cluttered_mnist", "--model", "conv", "--results-dir", str(out), "--data", mnist_path, *TINY])
     saved = json.loads((out / "results.json").read_text())

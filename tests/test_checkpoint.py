@@ -4,6 +4,7 @@ import numpy as np
 
 import ram.training
 from ram import checkpoint
+from ram.callbacks import ResumableEarlyStopping
 from helpers import small_config
 
 
@@ -18,7 +19,7 @@ def test_checkpoint_restores_every_model_and_optimizer_variable(tmp_path):
     model = ram.training.build_model(config, steps_per_epoch=10)
     for _ in range(2):  # moments, iteration count and the policy's generator all move on
         model.train_on_batch(images, labels)
-    early = ram.training.ResumableEarlyStopping(monitor="val_accuracy")
+    early = ResumableEarlyStopping(monitor="val_accuracy")
     early.on_train_begin()
     early.wait, early.best, early.best_epoch = 1, 0.5, 3
     early.best_weights = [w + 1 for w in model.get_weights()]
@@ -56,7 +57,7 @@ def test_a_checkpoint_resumes_only_on_the_backend_that_wrote_it(tmp_path):
     from ram.saving import ModelFileError
     config = small_config()
     model = ram.training.build_model(config, steps_per_epoch=10)
-    early = ram.training.ResumableEarlyStopping(monitor="val_accuracy")
+    early = ResumableEarlyStopping(monitor="val_accuracy")
     early.on_train_begin()
     checkpoint.save(str(tmp_path), model, early, {"config": dict(config), "history": [], "wall_seconds": 0.0})
     with np.load(checkpoint.path(str(tmp_path))) as f:

@@ -17,7 +17,9 @@ import run_translated_mnist
 from ram import checkpoint
 from ram.data import DataError
 from ram.datasets.mnist import load_mnist
-from ram.training import EpochRecorder, Interrupt, _finish_replacement
+from ram.callbacks import EpochRecorder
+from ram.interrupt import Interrupt
+from ram.run_folder import finish_replacement, results_dir_problem
 from helpers import SMALL, cli_args
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -125,7 +127,7 @@ def test_a_swap_cut_short_by_a_kill_is_completed(tmp_path, left):
     for name, tag in left.items():
         (tmp_path / name).mkdir()
         (tmp_path / name / "results.json").write_text(json.dumps({"finished": True, "tag": tag}))
-    _finish_replacement(str(tmp_path / "run_0"))
+    finish_replacement(str(tmp_path / "run_0"))
     assert [p.name for p in tmp_path.iterdir()] == ["run_0"]
     assert json.loads((tmp_path / "run_0" / "results.json").read_text())["tag"] == "new"
 
@@ -162,7 +164,7 @@ def test_an_unwritable_results_dir_is_a_config_error_before_anything_loads(where
                 "making a folder in /proc fails (No such file or directory)")
     assert expected in problem and problem.endswith("choose another --results-dir"), problem
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"] and not os.path.exists("/proc/ram_runs")
-    assert ram.results.results_dir_problem(str(tmp_path / "new" / "deeper")) is None
+    assert results_dir_problem(str(tmp_path / "new" / "deeper")) is None
     assert not (tmp_path / "new").exists()
 
 
@@ -202,10 +204,11 @@ def test_data_file_errors_say_what_is_wrong(tmp_path, monkeypatch):
         load_mnist()
 
 
-@pytest.mark.slow
-def test_probe_help_prints_no_tensorflow_log_lines():
-    out = subprocess.run([sys.executable, "-m", "tools.probes.error_distance", "--help"],
+@pytest.mark.parametrize("probe", ["error_distance", "evaluation_seeds", "first_glimpse_grid", "train_test_gap"])
+def test_probe_help_prints_no_tensorflow_log_lines(probe):
+    """A probe's --help loads no TensorFlow, so nothing it prints while loading (its oneDNN note) shows."""
+    out = subprocess.run([sys.executable, "-m", f"tools.probes.{probe}", "--help"],
                          cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"},
                          capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0 and out.stdout.startswith("usage: error_distance.py config model")
+    assert out.returncode == 0 and out.stdout.startswith(f"usage: {probe}.py config model")
     assert out.stderr == "", out.stderr

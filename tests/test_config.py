@@ -264,9 +264,18 @@ def test_resume_is_no_flag_it_is_what_a_rerun_does():
 
 
 def test_docs_list_every_field_as_the_package_defines_it():
-    from ram.config import config_table
+    from ram.config_docs import COMMAND, DETAILS, config_markdown, config_table
     text = (ROOT / "docs" / "config.md").read_text()
-    assert config_table() in text, "docs/config.md's table is stale: paste ram.config.config_table()"
+    assert config_table() in text, f"docs/config.md's table is stale: run `{COMMAND}`"
+    assert text == config_markdown(), f"docs/config.md is stale: run `{COMMAND}`"
+    assert COMMAND in "".join(text.splitlines()[:4])  # its header names the command
+    assert set(DETAILS) <= set(FIELDS) and all(DETAILS[name] != FIELDS[name].doc for name in DETAILS)
+
+
+def test_config_py_holds_one_short_line_per_field():
+    lines = (ROOT / "ram" / "config.py").read_text().splitlines()
+    assert [len(line) for line in lines if len(line) > 120] == []
+    assert sum(line.startswith(f'    "{name}": Field(') for line in lines for name in FIELDS) == len(FIELDS)
 
 
 def test_command_line_lists_every_bad_flag_and_value_at_once():

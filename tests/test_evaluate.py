@@ -10,7 +10,7 @@ from PIL import Image
 import evaluate
 import ram
 import ram.cli
-from ram.cli import script_config
+from ram.scripts import script_config
 import run_mnist
 import run_translated_mnist
 from ram import RecurrentAttentionModel
@@ -171,7 +171,7 @@ def test_best_model_is_chosen_by_validation_among_runs_with_a_model_file(tmp_pat
     assert evaluate.best_model(str(tmp_path)) == str(tmp_path / "run_2" / "model.h5")
     (tmp_path / "run_0" / "model.h5").unlink()
     (tmp_path / "run_2" / "model.h5").unlink()
-    with pytest.raises(FileNotFoundError, match="no finished run with a model.h5"):
+    with pytest.raises(ram.ModelFileError, match="no finished run with a model.h5"):
         evaluate.best_model(str(tmp_path))
 
 

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from ram.cli import script_config
+from ram.scripts import script_config
 from ram.saving import load_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

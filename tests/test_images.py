@@ -384,7 +384,7 @@ def test_short_training_on_colour_images_beats_chance(colour_run):
     """Three classes that only colour tells apart: chance is 66.7% error; 3 epochs reach below 25%."""
     root, _, summary = colour_run
     assert summary["test_error_mean"] < 0.25, summary["test_error_mean"]
-    results = ram.saving.read_json(root / "results" / "run_0" / "results.json")
+    results = ram.files.read_json(root / "results" / "run_0" / "results.json")
     assert results["config"]["class_names"] == ["blue", "green", "red"] and results["config"]["channels"] == 3
     model = ram.load_model(root / "results" / "run_0" / "model.h5")
     assert model.settings["class_names"] == ["blue", "green", "red"]

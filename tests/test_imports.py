@@ -1,4 +1,4 @@
-"""`import ram`: light, the same in every process (no argv checks), and Keras loads our files after it."""
+"""`import ram`: light, the same in every process (no argv checks); Keras loads our files after `import ram.model`."""
 import os
 import subprocess
 import sys
@@ -14,19 +14,27 @@ def _python(code, *argv):
 
 
 @pytest.mark.slow
-def test_plain_keras_loads_a_model_after_import_ram_whatever_the_argv():
-    code = ("import ram, keras; m = keras.models.load_model(%r, compile=False); print(type(m).__name__)" % MODEL)
+def test_plain_keras_loads_a_model_after_import_ram_model_whatever_the_argv():
+    code = ("import ram.model, keras; m = keras.models.load_model(%r, compile=False); print(type(m).__name__)" % MODEL)
     for argv in ((), ("-h",), ("--help", "x")):
         out = _python(code, *argv)
         assert out.stdout.strip() == "RecurrentAttentionModel", (argv, out.stderr[-2000:])
 
 
-@pytest.mark.parametrize("imports", ["keras, ram", "ram, tensorflow, keras", "ram, ram.data, keras"])
+@pytest.mark.parametrize("imports", ["keras, ram.model", "ram.model, tensorflow, keras",
+                                     "ram, ram.data, ram.model, keras"])
 def test_the_classes_register_whatever_the_import_order(imports):
     out = _python(f"import {imports}; print(keras.saving.get_custom_objects()['RecurrentAttentionModel'].__name__)")
     assert out.stdout.strip() == "RecurrentAttentionModel", out.stderr[-2000:]
-    if imports.startswith("ram"):  # TensorFlow loaded after ram: its oneDNN note held back
-        assert "oneDNN" not in out.stderr, out.stderr
+
+
+def test_import_ram_loads_no_tensorflow_and_hooks_no_import():
+    """`import ram` only sets TensorFlow's C++ log level (unless set): no TensorFlow, no Keras, no import
+    hook of ours."""
+    out = _python("import os, sys, ram\n"
+                  "print('tensorflow' in sys.modules, 'keras' in sys.modules, 'TF_CPP_MIN_LOG_LEVEL' in os.environ,\n"
+                  "      [type(f).__module__ for f in sys.meta_path if type(f).__module__.startswith('ram')])")
+    assert out.stdout.strip() == "False False True []", out.stderr[-2000:]
 
 
 def test_config_scripts_help_loads_no_tensorflow():
@@ -51,17 +59,3 @@ def test_config_rules_of_every_data_set_load_no_tensorflow():
             "print(sorted(datasets.NAMES), 'tensorflow' in sys.modules, 'keras' in sys.modules)")
     out = _python(code)
     assert out.stdout.strip() == "['cluttered_mnist', 'images', 'mnist', 'translated_mnist'] False False", out.stderr[-2000:]
-
-
-def test_tensorflow_load_notes_are_held_back_and_other_messages_kept():
-    """While Keras loads, TensorFlow's oneDNN note (printed before any log level applies) is dropped;
-    whatever else reaches stderr then (a CUDA loader's message, say) still shows."""
-    code = ("import os, ram\n"
-            "with ram._without_load_notes():\n"
-            "    os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n')\n"
-            "    os.write(2, b'I0000 00:00:1 17 port.cc:153] oneDNN custom operations are on. You may see\\n')\n"
-            "    os.write(2, b'W0000 cuda_dso_loader.cc:1] Could not load dynamic library libcudart.so.12\\n')\n"
-            "import keras\n")
-    err = _python(code).stderr
-    assert "Could not load dynamic library" in err
-    assert "oneDNN" not in err and "absl::InitializeLog" not in err, err

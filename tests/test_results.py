@@ -10,7 +10,9 @@ import pytest
 
 import numpy as np
 
-from ram.results import LOCK_NAME, ModelFileError, RunFolderError, code_version, percent, run_lock, run_results, summarize
+from ram.errors import ModelFileError, RunFolderError
+from ram.results import code_version, percent, run_results, summarize
+from ram.run_folder import LOCK_NAME, run_lock
 from ram import results
 
 
@@ -107,12 +109,12 @@ def _sweep(root):
 
 
 def test_results_folders_compared_in_one_table_and_one_plot(tmp_path, capsys, monkeypatch):
-    from ram import visualize
+    from ram import plots
     folders = _sweep(tmp_path)
     plot = tmp_path / "out" / "std.png"
     drawn = []  # the figure's curves as plotted: (label, epochs, values)
-    figure = visualize.validation_figure
-    monkeypatch.setattr(visualize, "validation_figure", lambda *a: drawn.append(figure(*a)) or drawn[-1])
+    figure = plots.validation_figure
+    monkeypatch.setattr(plots, "validation_figure", lambda *a: drawn.append(figure(*a)) or drawn[-1])
     results.main([*folders, "--plot", str(plot)])
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["folder", "location_std", "runs", "one", "sequence", "one", "sampled", "MC", "10",

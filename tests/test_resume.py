@@ -12,7 +12,9 @@ import tensorflow as tf
 
 import ram
 from ram import checkpoint
-from ram.training import TrainingError, train_run
+from ram.callbacks import ResumableEarlyStopping
+from ram.errors import RunFolderError, TrainingError
+from ram.training import train_run
 from helpers import SMALL, cli_args, small_config
 
 pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
@@ -24,10 +26,10 @@ FIELDS = {**SMALL, "train_size": 640, "validation_size": 200, "epochs": 14, "bat
 KILL_MID_WRITE = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
-import ram.saving, ram.training, run_mnist
+import ram.checkpoint, ram.files, ram.saving, run_mnist
 
 calls = [0]
-real = ram.saving.atomic_write
+real = ram.files.atomic_write
 def dying_write(path, write):
     calls[0] += 1
     if calls[0] == {n}:
@@ -39,9 +41,9 @@ def dying_write(path, write):
             os.kill(os.getpid(), signal.SIGKILL)
         return real(path, half)
     return real(path, write)
+ram.files.atomic_write = dying_write  # write_json's
 ram.saving.atomic_write = dying_write
 ram.checkpoint.atomic_write = dying_write
-ram.training.write_json.__globals__["atomic_write"] = dying_write
 run_mnist.main({args!r})
 """
 
@@ -170,7 +172,7 @@ def test_corrupt_checkpoint_and_checkpoint_of_another_config(tmp_path):
     (tmp_path / checkpoint.NAME).write_bytes(b"garbage")
     with pytest.raises(ram.saving.ModelFileError, match="checkpoint.*unreadable.*--fresh"):
         checkpoint.load(str(tmp_path), model, config)
-    early = ram.training.ResumableEarlyStopping(monitor="val_accuracy")
+    early = ResumableEarlyStopping(monitor="val_accuracy")
     early.on_train_begin()
     checkpoint.save(str(tmp_path), model, early, {"config": dict(config), "history": [], "wall_seconds": 0})
     with pytest.raises(ram.saving.ModelFileError, match="another config.*location_std.*--fresh"):
@@ -182,7 +184,7 @@ def test_files_written_before_a_field_existed_count_it_as_its_default(tmp_path):
     config that leaves it at its default (1), and only such a config."""
     config = small_config()
     model = ram.training.build_model(config, 10)
-    early = ram.training.ResumableEarlyStopping(monitor="val_accuracy")
+    early = ResumableEarlyStopping(monitor="val_accuracy")
     early.on_train_begin()
     old_config = {k: v for k, v in config.items() if k != "train_paths"}
     checkpoint.save(str(tmp_path), model, early, {"config": old_config, "history": [], "wall_seconds": 0})
@@ -191,15 +193,15 @@ def test_files_written_before_a_field_existed_count_it_as_its_default(tmp_path):
         checkpoint.load(str(tmp_path), model, config.replace(train_paths=2))
     run_dir = tmp_path / "run_0"
     run_dir.mkdir()
-    ram.saving.write_json(run_dir / "results.json", {"finished": True, "config": old_config, "test_accuracy": 0.5,
+    ram.files.write_json(run_dir / "results.json", {"finished": True, "config": old_config, "test_accuracy": 0.5,
                                                        "test_error": 0.5})
     assert train_run(config, str(run_dir), data=None)["test_accuracy"] == 0.5  # finished: skipped
-    with pytest.raises(ram.results.RunFolderError, match="finished run of another config"):
+    with pytest.raises(RunFolderError, match="finished run of another config"):
         train_run(config.replace(train_paths=2), str(run_dir), data=None)
     ram.saving.save_weights_json(model, tmp_path / "weights.json")
     doc = json.loads((tmp_path / "weights.json").read_text())
     del doc["settings"]["train_paths"]
-    ram.saving.write_json(tmp_path / "weights.json", doc, indent=None)
+    ram.files.write_json(tmp_path / "weights.json", doc, indent=None)
     loaded = ram.saving.load_model(tmp_path / "weights.json", expected=config)
     assert loaded.settings["train_paths"] == 1
     assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), model.get_weights()))

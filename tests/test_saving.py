@@ -8,7 +8,9 @@ import pytest
 import tensorflow as tf
 
 import ram
-from ram.saving import ModelFileError, load_model, save_model, save_weights_json, write_json
+from ram.errors import ModelFileError
+from ram.files import write_json
+from ram.saving import load_model, save_model, save_weights_json
 from helpers import small_config
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -126,7 +128,7 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".h5", ".keras"])
 def test_plain_keras_loads_the_shipped_model(tmp_path, suffix):
-    """After `import ram`, Keras itself loads our files, and predicts what ram.saving.load_model does."""
+    """After `import ram.model`, Keras itself loads our files, and predicts what ram.saving.load_model does."""
     import keras
     shipped = ROOT / "MNIST_Results" / "run_0" / "model.h5"
     ours = load_model(shipped)

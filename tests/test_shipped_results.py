@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import ram
-from ram.cli import script_config
+from ram.scripts import script_config
 from ram.results import run_results
-from ram.saving import load_model, read_json
+from ram.files import read_json
+from ram.saving import load_model
 from ram.results import summarize
 from helpers import count_wrong, tracked_files
 

@@ -120,7 +120,8 @@ def test_weight_decay_shrinks_weight_matrices_not_biases(optimizer):
 def test_ema_saves_and_tests_the_averaged_weights(tmp_path, mnist_path):
     """`ema_momentum`: the saved model is the moving average (not the last step's weights), and the
     per-epoch test column of the last epoch is the final test of that saved model."""
-    from ram.training import averaged_weights, build_model
+    from ram.callbacks import averaged_weights
+    from ram.training import build_model
     config = ram.make_config({**SMALL, "train_size": 512, "batch_size": 64, "ema_momentum": 0.9, "restore_best_weights": False,
                               "data_path": mnist_path})
     data = ram.load_data(config)

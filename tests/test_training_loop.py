@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 import ram
-from ram import training
-from ram.saving import write_json
-from ram.training import build_model, run_changes
+from ram import callbacks, checkpoint, training
+from ram.files import read_json, write_json
+from ram.run_folder import run_changes, stopped_early
+from ram.training import build_model
 from helpers import SMALL, small_config
 
 STEPS = 4  # 128 training images in batches of 32
@@ -62,7 +63,7 @@ def test_test_accuracy_puts_the_policy_seed_state_back(mnist_path):
     model.reseed(77)
     model.seed_generator.next()
     before = model.seed_generator.state.numpy().tolist()
-    training.test_accuracy(model, data)
+    callbacks.test_accuracy(model, data)
     assert model.seed_generator.state.numpy().tolist() == before
 
 
@@ -99,6 +100,27 @@ def test_history_of_two_tiny_runs(tmp_path, monkeypatch, mnist_path):
     assert not doc["stopped_early"] and doc["config"]["data_path"] is None
     with open(mnist_path, "rb") as f:
         assert doc["provenance"]["data"] == {"file": "mnist.npz", "sha256": hashlib.sha256(f.read()).hexdigest()}
+
+
+def test_an_interrupted_run_is_unfinished_on_disk_and_resumes_after_its_last_epoch(tmp_path, monkeypatch,
+                                                                                   mnist_path):
+    """A stop right after epoch 1's files (Ctrl-C, here its KeyboardInterrupt): results.json says
+    unfinished after 1 epoch beside the checkpoint; train_run again resumes at epoch 2, finishes, and
+    removes the checkpoint."""
+    finish = callbacks.EpochRecorder.on_epoch_end
+
+    def on_epoch_end(self, epoch, logs):
+        finish(self, epoch, logs)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(callbacks.EpochRecorder, "on_epoch_end", on_epoch_end)
+    with pytest.raises(KeyboardInterrupt):
+        tiny_run(tmp_path, monkeypatch, mnist_path, epochs=2)
+    saved = read_json(tmp_path / "results.json")
+    assert not saved["finished"] and saved["epochs_trained"] == 1 and checkpoint.exists(str(tmp_path))
+    monkeypatch.setattr(callbacks.EpochRecorder, "on_epoch_end", finish)
+    doc = tiny_run(tmp_path, monkeypatch, mnist_path, epochs=2)
+    assert doc["finished"] and [h["epoch"] for h in doc["history"]] == [1, 2]
+    assert read_json(tmp_path / "results.json") == doc and not checkpoint.exists(str(tmp_path))
 
 
 def stop_epoch(val, patience, epochs):
@@ -143,7 +165,7 @@ def test_early_stopping_patience_counts_only_where_it_would_end_the_run_elsewher
 def test_stopped_early_is_the_patience_rule(val, patience):
     """A tie is no improvement: the wait counts from the first epoch of the best accuracy."""
     history = [{"val_accuracy": v} for v in val]
-    assert training._stopped_early(history, patience) == (stop_epoch(val, patience, 99) == len(val))
+    assert stopped_early(history, patience) == (stop_epoch(val, patience, 99) == len(val))
 
 
 def test_summary_names_each_runs_seed(tmp_path, monkeypatch):

@@ -4,7 +4,8 @@ import os
 import numpy as np
 import pytest
 
-from ram.visualize import IMAGE_PIXELS, accuracy_figure, draw_path
+from ram.plots import accuracy_figure
+from ram.visualize import IMAGE_PIXELS, draw_path
 
 
 def _runs(epochs, val, test_every=1, count=1):
@@ -136,7 +137,7 @@ def test_class_names_that_are_the_numbers_keep_the_digest_and_others_redraw(tmp_
 
 def test_the_plot_is_not_rewritten_when_it_plots_the_same(tmp_path):
     from PIL import Image, PngImagePlugin
-    from ram.visualize import plot_accuracy
+    from ram.plots import plot_accuracy
     plot = tmp_path / "plot.png"
     runs = _runs(3, (0.5, 0.9))
     plot_accuracy(runs, str(plot))
@@ -213,7 +214,7 @@ def test_a_shipped_models_pictures_render_to_the_digests_they_carry(tmp_path, mn
     rendered as evaluate.py renders them (class names of the data, seed 0), carry the very digests
     stored in the shipped pictures, so none of those files would be rewritten."""
     import ram
-    from ram.cli import script_config
+    from ram.scripts import script_config
     from ram.saving import load_model
     from ram.visualize import _shown, render_examples
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -65,13 +65,9 @@ def make_parser(script=None):
 
 def parse_args(argv):
     """Finds the config script first (its values go into --help), then parses everything."""
-    from ram.cli import load_config_script
-    from ram.config import ConfigError
+    from ram.scripts import load_config_script
     known, _ = make_parser().parse_known_args(argv)
-    try:
-        script = load_config_script(known.config).CONFIG if known.config else {}
-    except ConfigError as error:
-        sys.exit(f"error: {error}")
+    script = load_config_script(known.config).CONFIG if known.config else {}
     args = make_parser(script).parse_args(argv)
     if args.hidden < 1:
         sys.exit(f"error: --hidden: {args.hidden} must be at least 1")
@@ -80,7 +76,8 @@ def parse_args(argv):
 
 def baseline_config(args):
     """The script's config with the command line's fields; ConfigError names what is wrong."""
-    from ram.cli import field_overrides, script_config
+    from ram.cli import field_overrides
+    from ram.scripts import script_config
     return script_config(args.config, field_overrides(args), data_path=args.data)
 
 
@@ -93,7 +90,7 @@ def train_baseline(args, config):
     from ram.datasets import load_data
     from ram.evaluation import error_report
     from ram.results import provenance
-    from ram.saving import atomic_write, write_json
+    from ram.files import atomic_write, write_json
     from ram.training import make_optimizer
     from bench.flops import keras_multiply_adds
     data = load_data(config)
@@ -128,19 +125,16 @@ def train_baseline(args, config):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    from ram.config import ConfigError
+    from ram.errors import RamError, RunFolderError
     try:
+        args = parse_args(argv)
         config = baseline_config(args)
-    except ConfigError as error:
-        sys.exit(f"error: {error}")
-    results = os.path.join(args.results_dir, "results.json")
-    if os.path.exists(results) and not args.overwrite:
-        sys.exit(f"error: {results} holds a finished baseline; pass --overwrite to replace it, or another --results-dir")
-    from ram.data import DataError
-    try:
+        results = os.path.join(args.results_dir, "results.json")
+        if os.path.exists(results) and not args.overwrite:
+            raise RunFolderError(f"{results} holds a finished baseline; pass --overwrite to replace it, or another "
+                                 f"--results-dir")
         return train_baseline(args, config)
-    except DataError as error:
+    except RamError as error:  # every error RAM names (ram/errors.py): one line, no traceback
         sys.exit(f"error: {error}")
 
 

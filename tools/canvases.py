@@ -15,7 +15,7 @@ def main(argv=None):
     import cv2
     import numpy as np
     import ram
-    from ram.cli import script_config
+    from ram.scripts import script_config
     from ram.visualize import to_uint8, upscale
     config = script_config(args.config, data_path=args.data)
     images, labels = next(iter(ram.load_data(config).train(config.seed)))

@@ -15,7 +15,7 @@ import json
 import os
 
 from ram.results import data_file, run_results, summarize
-from ram.saving import write_json
+from ram.files import write_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

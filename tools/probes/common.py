@@ -4,7 +4,8 @@ Run a probe as a module from the repository: `python -m tools.probes.error_dista
 import argparse
 
 import ram
-from ram.cli import add_field_flags, field_overrides, script_config
+from ram.cli import add_field_flags, field_overrides
+from ram.scripts import script_config
 
 
 def parser(doc):

@@ -1,23 +1,23 @@
 """Probe: are a trained model's errors on translated or cluttered MNIST glimpses that never reach the
 digit, or a digit seen and misread? For the deterministic path on the test set (as `evaluate.py`
 counts it, seed 0), the distance from each glimpse's centre to the digit's centre, and the error
-by how close the path came (docs/tuning.md, session 10).
+by how close the path came (its numbers: docs/results.md, "Where the errors come from").
 
     python -m tools.probes.error_distance run_translated_mnist MNIST_translated_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
 import numpy as np
 
 from tools.probes import common  # the probe's command line
-import tensorflow as tf
 from ram.data import TEST_SPLIT
 from ram.datasets.mnist import place_digits
-from ram.evaluation import TEST_POLICY_SEED
 
 BINS = (0, 3, 6, 10, 20, np.inf)  # pixels
 
 
 def main():
     args, config, model, data = common.load(common.parser(__doc__), datasets=("translated_mnist", "cluttered_mnist"))
+    import tensorflow as tf  # after the command line: --help needs none
+    from ram.evaluation import TEST_POLICY_SEED
     model.reseed(TEST_POLICY_SEED)
     path = tf.function(lambda images: model.glimpse_path(images, sample=False), jit_compile=False)  # evaluate.py's random numbers
     offsets = data.fixed_offsets(len(data.x_test), TEST_SPLIT)  # top-left (row, col) of each 28x28 test digit

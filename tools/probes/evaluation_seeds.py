@@ -1,20 +1,20 @@
 """Probe: how much does one evaluation of one model vary with the evaluation's own seed? The test
 error of the deterministic path (the seed places the random first glimpse) and of one sampled path
 (the seed draws the path) for N evaluation seeds from the one `evaluate.py` reports (0) on
-(docs/tuning.md, session 11).
+(its numbers: docs/results.md, "Where the errors come from").
 
     python -m tools.probes.evaluation_seeds run_mnist MNIST_Results/run_0/model.h5 --data ../shared/data/mnist.npz
 """
 import numpy as np
 
 from tools.probes import common  # the probe's command line
-from ram.evaluation import TEST_POLICY_SEED, error_report, predict
 
 
 def main():
     parser = common.parser(__doc__)
     parser.add_argument("--seeds", type=int, default=10, help="how many evaluation seeds (default 10)")
     args, config, model, data = common.load(parser)
+    from ram.evaluation import TEST_POLICY_SEED, error_report, predict  # after the command line: --help needs none
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
     seeds = range(TEST_POLICY_SEED, TEST_POLICY_SEED + args.seeds)

@@ -7,11 +7,11 @@ and the correlation of the two grids (docs/tuning.md).
 import numpy as np
 
 from tools.probes import common  # the probe's command line
-import tensorflow as tf
 
 
 def grid_errors(model, dataset, points):
     """Error (%) of the deterministic path on `dataset` with the first glimpse at each of `points`."""
+    import tensorflow as tf  # not at the top: --help needs none
     path = tf.function(lambda images, first: tf.argmax(model.glimpse_path(images, sample=False, first_glimpse_at=first)
                                                        ["logits"], -1), jit_compile=True)
     batches = [(images, labels.numpy()) for images, labels in dataset]
