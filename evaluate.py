@@ -79,13 +79,18 @@ def evaluate(args):
     from ram.backend import check
     from ram.evaluation import error_report, predict
     from ram.plots import plot_accuracy
-    from ram.saving import check_settings, load_model
+    from ram.saving import check_settings, load_model, results_config
     from ram.visualize import render_examples
     check()
     config = script_config(args.config, field_overrides(args), data_path=args.data, eval_seed=args.eval_seed)
     samples = args.samples or config.mc_samples
     model_path = args.model or best_model(config.results_dir)
     model = load_model(model_path)  # before the data: a wrong path is named at once
+    print(f"model: {model_path}", flush=True)
+    trained = results_config(model_path) or {"dataset": config.dataset}  # its run's results.json
+    if trained["dataset"] != config.dataset:
+        raise ModelFileError(f"{model_path} was trained on dataset `{trained['dataset']}`, but {args.config} is a "
+                             f"config for `{config.dataset}`; evaluate it with a config for `{trained['dataset']}`")
     trained_size = saved_config(model.settings)["image_size"]
     if config.image_size is None and trained_size:  # resize the images as for training
         config = config.replace(image_size=trained_size)
@@ -93,7 +98,6 @@ def evaluate(args):
     config = data.config  # with what the data decides: image size, channels, classes
     data.check_model(model.settings, model_path)
     check_settings(model.settings, config, model_path)
-    print(f"model: {model_path}")
     if args.eval_seed is not None:
         print(f"test canvases drawn from eval_seed {config.eval_seed}" +
               ("" if config.dataset != "mnist" else " (plain MNIST has no canvases: the same images)"))

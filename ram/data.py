@@ -27,6 +27,7 @@ class Data:
     Subclasses set x_train, y_train, x_val, y_val, x_test, y_test (images as stored, labels int32)
     and `config` (the run's config with what the data decides), then call `check_batches`.
     """
+    decided_by_data = ()  # config fields the data sets (left unset in a config)
 
     def __init__(self, config, devices=None, test_only=False):
         """`devices`: the devices a keras.distribution splits each batch over (None: no split); the
@@ -168,6 +169,11 @@ class Data:
         if names != self.class_names:
             raise DataError(f"{path} tells apart the classes {names}, but {where} has {self.class_names}; "
                             f"evaluate it on data with the classes it was trained on")
+
+    def undecodable_image(self):
+        """After training failed to read its data: a DataError naming the stored image that cannot be
+        decoded (data streamed from files), else None."""
+        return None
 
     @property
     def class_names(self):

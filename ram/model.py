@@ -227,7 +227,18 @@ class RecurrentAttentionModel(keras.Model):
         return ops.stack(values, axis=1) if values else ops.zeros((batch, 0))  # (B, T - 1)
 
     def call(self, images, training=False, sample=False):
+        self._check_input(images)
         return ops.softmax(self.glimpse_path(images, sample=sample)["logits"])
+
+    def _check_input(self, images):
+        """ValueError for input it would misread: integers (pixels not scaled to [0, 1]), another image shape."""
+        dtype = keras.backend.standardize_dtype(images.dtype)
+        if "int" in dtype:
+            raise ValueError(f"the model reads float pixels in [0, 1]; got {dtype} images (divide by 255)")
+        shape = tuple(images.shape[1:])
+        if None not in shape and shape != tuple(self.image_shape):
+            raise ValueError(f"the model reads images (B, {', '.join(map(str, self.image_shape))}); got shape "
+                             f"{tuple(images.shape)}")
 
     def sampled_losses(self, images, labels):
         """The hybrid loss and its parts on sampled glimpse paths of a training batch, and the number of

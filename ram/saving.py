@@ -93,16 +93,25 @@ def trained_flags(settings, expected, path):
     """Command-line flags that turn the config `expected` into the one the model file at `path` was
     trained with: its architecture (`settings`) and data, the data read from the results.json beside
     the file, else as the data set guesses (`Data.trained_fields`). Returns (flags, a note on where the data came from)."""
-    results = os.path.join(os.path.dirname(os.path.abspath(path)), "results.json")
+    from .datasets import get
     trained, source = {**expected, **settings}, ""
-    try:
-        trained.update({k: v for k, v in saved_config(read_json(results)["config"]).items() if k in DATA_FIELDS})
-    except (OSError, ModelFileError, KeyError, TypeError):  # the data set's guess
-        from .datasets import get
+    beside = results_config(path)
+    if beside:
+        trained.update({k: v for k, v in beside.items() if k in DATA_FIELDS})
+    else:  # the data set's guess
         guessed, source = get(expected["dataset"]).trained_fields(trained, expected)
         trained.update(guessed)
-    changed = [k for k in ARCHITECTURE_FIELDS + DATA_FIELDS if trained[k] != expected[k]]
+    decided = get(expected["dataset"]).decided_by_data  # no flag sets these
+    changed = [k for k in ARCHITECTURE_FIELDS + DATA_FIELDS if trained[k] != expected[k] and k not in decided]
     return " ".join(f"--{k.replace('_', '-')} {trained[k]}" for k in changed), source
+
+
+def results_config(path):
+    """The config in the results.json beside the model file at `path` (its run's), else None."""
+    try:
+        return saved_config(read_json(os.path.join(os.path.dirname(os.path.abspath(path)), "results.json"))["config"])
+    except (OSError, ModelFileError, KeyError, TypeError):
+        return None
 
 
 def _read_h5_settings(path):

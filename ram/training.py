@@ -15,6 +15,7 @@ import shutil
 import time
 
 import keras
+import tensorflow as tf
 
 from . import backend, checkpoint
 from .callbacks import EpochRecorder, ResumableEarlyStopping, tensorboard_callbacks
@@ -141,6 +142,11 @@ def _fit(model, config, data, first_epoch, callbacks):
             if isinstance(callback, keras.callbacks.TensorBoard):
                 callback.on_train_end()  # closes its writers, writing out the epochs so far
         raise
+    except tf.errors.OpError:  # a file streamed from disk that cannot be decoded: name it
+        error = data.undecodable_image()
+        if error is None:
+            raise
+        raise error from None
 
 
 def _final_test(model, config, data, history, run_dir):

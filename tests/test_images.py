@@ -294,6 +294,28 @@ def test_bad_folder_is_one_line_naming_it(tmp_path, case, expected):
     assert expected in message and "np.str_" not in message, message
 
 
+def test_a_corrupt_image_streamed_during_training_is_named_in_one_line(tmp_path):
+    """Streamed from disk (image_memory_mb 0), a truncated file passes the header check and fails in the
+    middle of training: the same one line naming it as when the folder is decoded before training."""
+    root = bad_tree(tmp_path, "truncated")
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main({**run_images.CONFIG, **TINY}, ["--data", str(root), "--image-memory-mb", "0",
+                                                 "--results-dir", str(tmp_path / "results")])
+    message = str(exit_info.value.code)
+    assert message.startswith(f"error: {root / 'train' / 'b' / '003.png'} could not be decoded (") and \
+        message.endswith("); replace or remove it") and "\n" not in message and "{{" not in message, message
+
+
+def test_many_sizes_are_summed_up_by_the_most_common(tmp_path):
+    """Five sizes: the three most common named (with a file each), the rest counted, smallest to largest."""
+    for height, count in ((12, 4), (14, 3), (16, 1), (18, 2), (20, 1)):
+        write_tree(tmp_path / "d", {"train": {f"h{height}": count}, "test": {f"h{height}": 1}}, height=height)
+    message = run_fails(tmp_path, ["--data", str(tmp_path / "d")])
+    assert "the images have 5 sizes: 12x20 (5, e.g. " in message and ", 14x20 (4, e.g. " in message
+    assert ", 18x20 (3, e.g. " in message and " and 2 more, from 12x20 to 20x20; set image_size" in message
+    assert "16x20" not in message
+
+
 def test_images_smaller_than_the_largest_zoom_name_the_fields(tmp_path):
     root = bad_tree(tmp_path, "ok")
     message = run_fails(tmp_path, ["--data", str(root), "--patch-size", "8", "--zooms", "2"])
@@ -452,3 +474,41 @@ def test_evaluate_resizes_as_the_model_was_trained(tmp_path, capsys):
     predicted = np.argmax(model(tf.constant(data.x_test, tf.float32) / 255.0), -1)
     assert reports["deterministic"]["wrong"] == int(np.sum(predicted != data.y_test))
     assert reports["deterministic"]["count"] == 4
+
+
+def test_evaluate_pictures_a_seeded_sample_of_every_class(tmp_path, monkeypatch):
+    """A folder's test images lie class by class: evaluate.py pictures a sample drawn with eval_seed, in
+    file order, not the first few (all of one class)."""
+    write_tree(tmp_path / "d", {"train": {"a": 4, "b": 4}, "test": {"a": 20, "b": 20}})
+    data = ram.load_data(images_config(tmp_path / "d", batch_size=1, steps_per_execution=1))
+    images, labels = data.test_arrays(6)
+    pick = np.sort(np.random.default_rng([data.config.eval_seed, 4]).permutation(40)[:6])
+    np.testing.assert_array_equal(labels, data.y_test[pick])
+    np.testing.assert_array_equal(images, data.x_test[pick] / np.float32(255))
+    assert set(labels) == {0, 1}
+
+
+def test_evaluate_names_the_dataset_a_model_was_trained_on(tmp_path):
+    """A model whose results.json says dataset `images`, evaluated with an MNIST config: that, in one line."""
+    write_tree(tmp_path / "d", {"train": {"a": 4, "b": 4}, "test": {"a": 2, "b": 2}})
+    data = ram.load_data(images_config(tmp_path / "d", batch_size=1, steps_per_execution=1))
+    run = tmp_path / "results" / "run_0"
+    run.mkdir(parents=True)
+    ram.save_model(ram.RecurrentAttentionModel(data.config), run / "model.h5")
+    ram.saving.write_json(run / "results.json", {"config": dict(data.config)})
+    with pytest.raises(SystemExit) as exit_info:
+        evaluate.main(["run_mnist", str(run / "model.h5"), "--out", str(tmp_path / "out")])
+    assert str(exit_info.value.code) == (f"error: {run / 'model.h5'} was trained on dataset `images`, but run_mnist "
+                                         f"is a config for `mnist`; evaluate it with a config for `images`")
+
+
+def test_a_mismatch_hint_leaves_out_the_fields_the_data_sets(tmp_path):
+    """A model trained at image_size 16 evaluated at 12: the hint says --image-size 16, not the height and width
+    (which no flag sets for `images`)."""
+    write_tree(tmp_path / "d", {"train": {"a": 4, "b": 4}, "test": {"a": 2, "b": 2}})
+    config = lambda size: ram.load_data(images_config(tmp_path / "d", image_size=size, batch_size=1,  # noqa: E731
+                                                      steps_per_execution=1)).config
+    model_path = tmp_path / "model.h5"
+    ram.save_model(ram.RecurrentAttentionModel(config(16)), model_path)
+    flags, _ = ram.saving.trained_flags(ram.load_model(model_path).settings, config(12), model_path)
+    assert flags == "--image-size 16"

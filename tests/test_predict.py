@@ -1,6 +1,7 @@
 """Evaluation's numbers: the deterministic predictions are the model's own call, and a class absent
 from the labels has no error rate (NaN), not 0."""
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from ram import RecurrentAttentionModel
@@ -29,3 +30,15 @@ def test_per_class_error_is_nan_for_a_class_absent_from_the_labels():
     per_class = error_report(np.eye(10)[predicted], labels)["per_class_error"]
     np.testing.assert_allclose([per_class[c] for c in (0, 1, 3)], [0.5, 0.0, 1 / 3])
     assert all(np.isnan(per_class[c]) for c in (2, 4, 5, 6, 7, 8, 9)), per_class
+
+
+@pytest.mark.parametrize("images,expected", [
+    (np.zeros((2, 28, 28), np.uint8), "the model reads float pixels in [0, 1]; got uint8 images (divide by 255)"),
+    (np.zeros((2, 32, 32), np.float32), "the model reads images (B, 28, 28); got shape (2, 32, 32)"),
+])
+def test_the_model_refuses_input_it_would_misread(images, expected):
+    """Unscaled integer pixels or another image size: an error, not quiet nonsense."""
+    model = RecurrentAttentionModel(small_config())
+    with pytest.raises(ValueError, match=expected.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+                       .replace("]", r"\]")):
+        model(images)

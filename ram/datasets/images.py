@@ -11,6 +11,7 @@ whose decoded pixels fit in `image_memory_mb` is decoded once (in parallel) and 
 larger one is read and decoded from disk for every batch. Either way the batches are the same.
 """
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -23,6 +24,8 @@ TRAIN_SAMPLE = 3  # the seed (eval_seed, 3) of the training images --train-size 
 FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # keras.utils.image_dataset_from_directory's
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")  # PIL modes of one-channel images (LA: grey + alpha)
 ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+SIZES_NAMED = 3  # a mixed-size error names the most common sizes
+PICTURES = 4  # the seed (eval_seed, 4) of the test images evaluate.py pictures
 
 
 def list_images(folder, class_names=None):
@@ -70,7 +73,10 @@ def one_size(sizes, names, resize):
         return resize, resize
     found, first, counts = np.unique(sizes, axis=0, return_index=True, return_counts=True)
     if len(found) > 1:
-        listed = ", ".join(f"{h}x{w} ({n:,}, e.g. {names[i]})" for (h, w), i, n in zip(found, first, counts))
+        common = np.argsort(-counts, kind="stable")[:SIZES_NAMED]
+        listed = ", ".join(f"{found[k][0]}x{found[k][1]} ({counts[k]:,}, e.g. {names[first[k]]})" for k in common)
+        if len(found) > SIZES_NAMED:
+            listed += f" and {len(found) - SIZES_NAMED} more, from {found[0][0]}x{found[0][1]} to {found[-1][0]}x{found[-1][1]}"
         raise DataError(f"the images have {len(found)} sizes: {listed}; set image_size (--image-size N) to resize "
                         f"them all to N x N")
     return tuple(int(n) for n in found[0])
@@ -96,13 +102,22 @@ def decode_all(paths, read):
     try:
         return np.concatenate([batch.numpy() for batch in ds])
     except tf.errors.OpError:
-        for path in paths:  # find the file
-            try:
-                read(tf.constant(path))
-            except tf.errors.OpError as error:
-                raise DataError(f"{path} could not be decoded ({error.message.splitlines()[0]}); "
-                                f"replace or remove it") from None
-        raise
+        error = first_undecodable(paths, read)
+        if error is None:
+            raise
+        raise error from None
+
+
+def first_undecodable(paths, read):
+    """A DataError naming the first of `paths` that `read` cannot decode, else None."""
+    import tensorflow as tf
+    for path in paths:
+        try:
+            read(tf.constant(path))
+        except tf.errors.OpError as error:
+            reason = re.sub(r"\{\{.*?\}\}\s*", "", error.message.splitlines()[0]).strip()
+            return DataError(f"{path} could not be decoded ({reason}); replace or remove it")
+    return None
 
 
 def load_npz(path):
@@ -150,6 +165,7 @@ def check_labels(labels, class_names, where):
 
 class Images(Data):
     """Your own images (module docstring), split into train / validation / test."""
+    decided_by_data = ("image_height", "image_width", "channels", "classes", "class_names")
 
     def __init__(self, config, path=None, devices=None, test_only=False):
         super().__init__(config, devices, test_only)
@@ -180,8 +196,7 @@ class Images(Data):
 
     def resolve(self, config, names):
         """The config with what the data decides: the input's size and channels, the classes and names."""
-        data = {"image_height": self.size[0], "image_width": self.size[1], "channels": self.channels,
-                "classes": len(names), "class_names": names}
+        data = dict(zip(self.decided_by_data, (*self.size, self.channels, len(names), names)))
         from ..config import DEFAULTS, ConfigError
         clashes = [f"{k}: the data has {v!r}, the config {config[k]!r}" for k, v in data.items()
                    if config[k] not in (DEFAULTS[k], v)]
@@ -280,6 +295,17 @@ class Images(Data):
 
     def fixed_images(self, images, split):
         return lambda x, i: self.to_model_input(x)
+
+    def test_arrays(self, count):
+        """`count` test images drawn with eval_seed (a folder lists them class by class), in file order,
+        as the model sees them (float32), and their labels."""
+        import tensorflow as tf
+        pick = np.sort(np.random.default_rng([self.config.eval_seed, PICTURES]).permutation(len(self.y_test))[:count])
+        return self.to_model_input(tf.constant(self.x_test[pick])).numpy(), self.y_test[pick]
+
+    def undecodable_image(self):
+        streamed = [x for x in (self.x_train, self.x_val, self.x_test) if x.dtype.kind in "US"]
+        return first_undecodable(np.concatenate(streamed), self.read) if streamed else None
 
 
 DATASET = Images
