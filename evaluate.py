@@ -77,6 +77,7 @@ def evaluate(args):
     """What main prints and writes for the parsed command line `args`; returns the three error reports."""
     import ram  # TensorFlow from here on (ram.cli and the others imported above are pure Python)
     from ram.backend import check
+    from ram.datasets import get
     from ram.evaluation import error_report, predict
     from ram.plots import plot_accuracy
     from ram.saving import check_settings, load_model, results_config
@@ -87,10 +88,11 @@ def evaluate(args):
     model_path = args.model or best_model(config.results_dir)
     model = load_model(model_path)  # before the data: a wrong path is named at once
     print(f"model: {model_path}", flush=True)
-    trained = results_config(model_path) or {"dataset": config.dataset}  # its run's results.json
-    if trained["dataset"] != config.dataset:
-        raise ModelFileError(f"{model_path} was trained on dataset `{trained['dataset']}`, but {args.config} is a "
-                             f"config for `{config.dataset}`; evaluate it with a config for `{trained['dataset']}`")
+    trained = (results_config(model_path) or {}).get("dataset", config.dataset)  # from its run's results.json
+    if trained != config.dataset and (get(trained).decided_by_data or get(config.dataset).decided_by_data):
+        # flags cannot turn a config of one into the other (the data sets some fields): name the config
+        raise ModelFileError(f"{model_path} was trained on dataset `{trained}`, but {args.config} is a config for "
+                             f"`{config.dataset}`; evaluate it with a config for `{trained}`")
     trained_size = saved_config(model.settings)["image_size"]
     if config.image_size is None and trained_size:  # resize the images as for training
         config = config.replace(image_size=trained_size)
