@@ -175,10 +175,14 @@ def folder_runs(folders):
 
 def differing_fields(runs):
     """The config fields (not seeds or output settings) whose values differ between the folders'
-    first runs, as {field: [value per folder]}, in the config's order."""
+    first runs, as {field: [value per folder]}, in the config's order. Where a data set decides fields
+    (its image size, classes), its data path names them instead."""
+    from .datasets import get
     configs = [saved_config(docs[0]["config"]) for docs in runs.values()]
+    decided = {name for c in configs for name in get(c["dataset"]).decided_by_data}
+    skipped = {*OUTPUT_FIELDS, "seed", *decided} - ({"data_path"} if decided else set())
     return {name: [c[name] for c in configs] for name in FIELDS
-            if name not in (*OUTPUT_FIELDS, "seed") and len({repr(c[name]) for c in configs}) > 1}
+            if name not in skipped and len({repr(c[name]) for c in configs}) > 1}
 
 
 def comparison_table(runs):

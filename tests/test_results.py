@@ -142,6 +142,18 @@ def test_results_folders_compared_in_one_table_and_one_plot(tmp_path, capsys, mo
     assert plot.stat().st_mtime_ns == stamp
 
 
+def test_runs_on_own_images_differ_by_their_data_not_by_what_it_decides(tmp_path, capsys):
+    """Two `images` folders on other data: the table names data_path, not the class names or sizes it sets."""
+    for name, classes in (("cats", ["cat", "dog"]), ("digits", [str(d) for d in range(10)])):
+        _run(tmp_path / name, "run_0", finished=True, epochs_trained=1, wall_seconds=60.0, history=[],
+             test_error=0.1, test_error_sampled=0.1, test_error_mc=0.1, test_accuracy=0.9,
+             config={"seed": 0, "dataset": "images", "data_path": f"data/{name}", "class_names": classes,
+                     "classes": len(classes), "image_height": 8 * len(classes), "image_width": 8, "glimpses": 4})
+    results.main([str(tmp_path / "cats"), str(tmp_path / "digits")])
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert header[:3] == ["folder", "data_path", "runs"], header
+
+
 def test_comparing_a_folder_without_finished_runs_names_it(tmp_path, capsys):
     folders = _sweep(tmp_path)
     with pytest.raises(SystemExit) as exit_info:
