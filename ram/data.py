@@ -170,10 +170,9 @@ class Data:
             raise DataError(f"{path} tells apart the classes {names}, but {where} has {self.class_names}; "
                             f"evaluate it on data with the classes it was trained on")
 
-    def undecodable_image(self):
-        """After training failed to read its data: a DataError naming the stored image that cannot be
-        decoded (data streamed from files), else None."""
-        return None
+    def check_decodable(self):
+        """After training failed to read its data: DataError naming a stored image that cannot be decoded
+        (data streamed from files); nothing when none is found."""
 
     @property
     def class_names(self):

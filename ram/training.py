@@ -143,10 +143,8 @@ def _fit(model, config, data, first_epoch, callbacks):
                 callback.on_train_end()  # closes its writers, writing out the epochs so far
         raise
     except tf.errors.OpError:  # a file streamed from disk that cannot be decoded: name it
-        error = data.undecodable_image()
-        if error is None:
-            raise
-        raise error from None
+        data.check_decodable()
+        raise
 
 
 def _final_test(model, config, data, history, run_dir):

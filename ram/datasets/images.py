@@ -102,22 +102,19 @@ def decode_all(paths, read):
     try:
         return np.concatenate([batch.numpy() for batch in ds])
     except tf.errors.OpError:
-        error = first_undecodable(paths, read)
-        if error is None:
-            raise
-        raise error from None
+        check_decodable(paths, read)
+        raise
 
 
-def first_undecodable(paths, read):
-    """A DataError naming the first of `paths` that `read` cannot decode, else None."""
+def check_decodable(paths, read):
+    """DataError naming the first of `paths` that `read` cannot decode."""
     import tensorflow as tf
     for path in paths:
         try:
             read(tf.constant(path))
         except tf.errors.OpError as error:
             reason = re.sub(r"\{\{.*?\}\}\s*", "", error.message.splitlines()[0]).strip()
-            return DataError(f"{path} could not be decoded ({reason}); replace or remove it")
-    return None
+            raise DataError(f"{path} could not be decoded ({reason}); replace or remove it") from None
 
 
 def load_npz(path):
@@ -300,12 +297,13 @@ class Images(Data):
         """`count` test images drawn with eval_seed (a folder lists them class by class), in file order,
         as the model sees them (float32), and their labels."""
         import tensorflow as tf
-        pick = np.sort(np.random.default_rng([self.config.eval_seed, PICTURES]).permutation(len(self.y_test))[:count])
+        pick = np.sort(np.random.default_rng([self.eval_seed, PICTURES]).permutation(len(self.y_test))[:count])
         return self.to_model_input(tf.constant(self.x_test[pick])).numpy(), self.y_test[pick]
 
-    def undecodable_image(self):
+    def check_decodable(self):
         streamed = [x for x in (self.x_train, self.x_val, self.x_test) if x.dtype.kind in "US"]
-        return first_undecodable(np.concatenate(streamed), self.read) if streamed else None
+        if streamed:
+            check_decodable(np.concatenate(streamed), self.read)
 
 
 DATASET = Images
