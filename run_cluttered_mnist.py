@@ -1,9 +1,10 @@
 """RAM on cluttered MNIST 60x60: a digit at a random place among 4 pieces of other digits; 8 glimpses, 3 zooms.
 
-    python run_cluttered_mnist.py       # 66 min alone on 2 CPU cores (seed 1; AVX-512 host)
-    # test error, seeds 0-2: 2.82 ± 0.23 % with one glimpse sequence, 1.89 ± 0.13 % averaging 10
+    python run_cluttered_mnist.py       # 70 min alone on 2 CPU cores (seed 1; Intel AMX host)
+    # test error, seeds 0-2: 2.71 ± 0.02 % with one glimpse sequence, 1.80 ± 0.03 % averaging 10
     # (paper: 4.04 / 5.23 %)
-    # the paper's random first glimpse (--first-location random): 3.51 ± 0.05 % / 1.94 ± 0.09 % over 3 seeds
+    # without location_penalty (--location-penalty 0): 2.82 ± 0.23 % / 1.89 ± 0.13 %, one seed's first glimpse stuck
+    # the paper's random first glimpse (--first-location random --location-penalty 0): 3.51 ± 0.05 % / 1.94 ± 0.09 % over 3 seeds
 
 Edit a value here, or override any field on the command line (`--location-std 0.2 --results-dir sweep`).
 Fields not listed take the package defaults (ram/config.py, docs/config.md); --help lists every field.
@@ -28,6 +29,7 @@ CONFIG = dict(
     location_std=0.22,         # std of the sampled moves, in units of half the image
     first_location="context",  # the policy chooses it from a coarse view (Ba et al. 2015); the paper: "random"
     context_grid=12,           # the coarse view: the canvas averaged to 12 x 12 cells of 5 x 5 pixels
+    location_penalty=0.01,     # keeps the policy's tanh out of saturation (a first glimpse stuck in a corner)
     # optimisation: Adam, the rate decaying linearly to 1e-5 over decay_epochs
     learning_rate=1e-3,
     batch_size=128,
