@@ -1,9 +1,13 @@
-"""bench.flops against hand counts, and the compute table's command."""
+"""bench.flops against hand counts, and the compute table's rows and command."""
+import os
+
 import pytest
 
 import ram
 from bench.flops import keras_multiply_adds, ram_multiply_adds
 from tools.baselines import build_baseline
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 TINY = dict(patch_size=4, zooms=2, zoom_scale=2, glimpses=3, glimpse_hidden=5, location_hidden=3, glimpse_size=6,
             core="rnn", core_size=7, policy_hidden=4, first_location="random")
@@ -66,12 +70,30 @@ def test_images_per_second_counts_every_image():
     assert seen == [3, 2] * 3 and rate > 0  # one untimed pass, then two timed ones
 
 
+def test_compute_rows_are_the_papers_ram_and_the_shipped_config():
+    """The paper's rows differ from the shipped 60x60 script only in glimpses, first glimpse and random
+    glimpses; the shipped row is the script itself, its context network counted in its multiply-adds."""
+    from bench.compute import ram_rows
+    from ram.scripts import script_config
+    config = script_config(os.path.join(ROOT, "run_cluttered_mnist.py"))
+    rows = ram_rows(config)
+    assert [name for name, _ in rows] == ["RAM, 4 glimpses", "RAM, 6 glimpses", "RAM, 8 glimpses",
+                                          "RAM, 8 random glimpses", "ours: 8 glimpses, first glimpse context"]
+    paper = config.replace(first_location="random")
+    assert [c for _, c in rows[:4]] == [paper.replace(glimpses=4), paper.replace(glimpses=6), paper.replace(glimpses=8),
+                                        paper.replace(random_glimpses=True)]
+    assert rows[4][1] == config
+    adds = [ram_multiply_adds(ram.RecurrentAttentionModel(c))["total"] for _, c in rows]
+    assert adds[0] < adds[1] < adds[2] < adds[4] and adds[3] < adds[2]  # the context network costs; the policy too
+
+
 @pytest.mark.slow
 def test_compute_table_command(mnist_path, capsys):
     from bench.compute import main
     rows = main(["--tasks", "run_mnist", "--count", "200", "--repeats", "1", "--data", mnist_path])
     assert [r["row"] for r in rows] == ["FC, 2 layers (64 hiddens each)", "FC, 2 layers (256 hiddens each)",
                                         "Convolutional, 2 layers", "RAM, 4 glimpses", "RAM, 6 glimpses",
-                                        "RAM, 8 glimpses", "RAM, 8 random glimpses"]
+                                        "RAM, 8 glimpses", "RAM, 8 random glimpses",
+                                        "ours: 6 glimpses, first glimpse random"]
     assert all(r["eval_img_s"] > 0 for r in rows)
     assert "| run_mnist | RAM, 8 random glimpses |" in capsys.readouterr().out
