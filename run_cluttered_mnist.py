@@ -1,10 +1,10 @@
 """RAM on cluttered MNIST 60x60: a digit at a random place among 4 pieces of other digits; 8 glimpses, 3 zooms.
 
-    python run_cluttered_mnist.py       # about 62 min alone on 2 CPU cores (seed 1's epochs alone: 17-18 s; Intel AMX host)
+    python run_cluttered_mnist.py       # about 62 min alone on 2 CPU cores (seed 1; Intel AMX host)
     # test error, seeds 0-2: 2.71 ± 0.02 % with one glimpse sequence, 1.80 ± 0.03 % averaging 10
     # (paper: 4.04 / 5.23 %)
     # without location_penalty (--location-penalty 0): 2.82 ± 0.23 % / 1.89 ± 0.13 %, one seed's first glimpse stuck
-    # the paper's random first glimpse (--first-location random --location-penalty 0): 3.51 ± 0.05 % / 1.94 ± 0.09 % over 3 seeds
+    # the paper's random first glimpse (--first-location random --location-penalty 0): 3.51 ± 0.05 % / 1.94 ± 0.09 %
 
 Edit a value here, or override any field on the command line (`--location-std 0.2 --results-dir sweep`).
 Fields not listed take the package defaults (ram/config.py, docs/config.md); --help lists every field.

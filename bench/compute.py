@@ -6,9 +6,10 @@
 
 RAM rows: the paper's RAM (the task's config script with the first glimpse at random) with 4, 6 and 8
 glimpses and with 8 random glimpses, then the script as shipped (its context network where it has one);
-baselines: tools.baselines' fc (64 and 256 units) and conv. Weights are as initialised (the speed does not depend on their values). Images/s:
-the median over `--repeats` passes of a compiled forward pass (not XLA, as evaluation runs) over
-`--count` test canvases in batches of 1000, after one pass that compiles it.
+baselines: tools.baselines' fc (64 and 256 units) and conv. Weights are as initialised (the speed does
+not depend on their values). Images/s: the median over `--repeats` passes of a compiled forward pass
+(not XLA, as evaluation runs) over `--count` test canvases in batches of 1000, after one pass that
+compiles it.
 """
 import argparse
 import os
