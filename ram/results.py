@@ -133,8 +133,8 @@ def percent(summary, key):
 
 # The shipped defaults, with what their runs do not record: the paper's number (NIPS / arXiv version,
 # one glimpse sequence), the best public reimplementation's and the minutes one run takes alone on the
-# 2-core development machine (seed 0's; cluttered 60x60: seed 1's and 100x100: seed 2's, the first of
-# their seeds to run alone; docs/speed.md).
+# 2-core development machine (seed 0's; cluttered 60x60: seed 1's, the first of its seeds to run alone;
+# docs/speed.md).
 BENTREVETT = "[bentrevett](https://github.com/bentrevett/recurrent-attention-model)"
 SHIPPED = [
     ("run_mnist", "MNIST 28x28, 6 glimpses", "1.12 / 1.29", f"1.08 {BENTREVETT}", "31"),
@@ -142,7 +142,7 @@ SHIPPED = [
     ("run_translated_mnist", "translated 60x60", "1.20 / 1.84", f"1.87 {BENTREVETT}", "39"),
     ("run_cluttered_mnist", "cluttered 60x60, 4 pieces", "4.04 / 5.23", f"2.13 {BENTREVETT}", "62"),
     ("run_cluttered_mnist_100", "cluttered 100x100, 8 pieces", "— / 10.83",
-     "5.9, MC 10 [slundqui/tfRAM](https://github.com/slundqui/tfRAM)", "69"),
+     "5.9, MC 10 [slundqui/tfRAM](https://github.com/slundqui/tfRAM)", "54"),
 ]
 
 

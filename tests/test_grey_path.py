@@ -1,6 +1,7 @@
 """The grey path unchanged: every shipped model gives, bit for bit, the predictions it gave before models
-read colour (stored in tests/data/shipped_predictions.npz by the code of commit 1027325; run_cluttered_mnist's
-probabilities by the code of commit 7f8c01b, which shipped its present model)."""
+read colour (stored in tests/data/shipped_predictions.npz by the code of commit 1027325; the cluttered configs'
+probabilities by the code of the commits that shipped their present models: 7f8c01b for run_cluttered_mnist, the
+one that made location_penalty the default of run_cluttered_mnist_100)."""
 import os
 
 import numpy as np
