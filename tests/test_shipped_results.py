@@ -1,4 +1,5 @@
 """The shipped results folders: each run's claimed test error is what its shipped model gives."""
+import ast
 import math
 import os
 import subprocess
@@ -8,10 +9,9 @@ import pytest
 
 import ram
 from ram.scripts import script_config
-from ram.results import run_results
+from ram.results import SHIPPED, percent, run_results, summarize
 from ram.files import read_json
 from ram.saving import load_model
-from ram.results import summarize
 from helpers import count_wrong, tracked_files
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -92,6 +92,29 @@ def assert_same_summary(shipped, expected):
             assert shipped[key] == pytest.approx(value, rel=1e-9), key
         else:
             assert shipped[key] == value, key
+
+
+def docstring_claim(summary):
+    """The claim each config script's docstring makes of its shipped seeds."""
+    return (f"{percent(summary, 'test_error')} % with one glimpse sequence, "
+            f"{percent(summary, 'test_error_mc')} % averaging 10")
+
+
+@pytest.mark.parametrize("script", [row[0] for row in SHIPPED])
+def test_config_docstring_claims_the_shipped_errors(script):
+    """A user reads the result in the config script: it must be its shipped folder's summary.json."""
+    with open(os.path.join(ROOT, f"{script}.py")) as file:
+        docstring = ast.get_docstring(ast.parse(file.read()))
+    summary = read_json(os.path.join(ROOT, script_config(os.path.join(ROOT, f"{script}.py")).results_dir,
+                                     "summary.json"))
+    assert docstring_claim(summary) in docstring, (script, docstring_claim(summary))
+
+
+def test_docstring_claim_names_a_changed_error():
+    summary = {"test_error_mean": 0.0598, "test_error_std": 0.0024, "test_error_mc_mean": 0.0356,
+               "test_error_mc_std": 0.0009}
+    assert docstring_claim(summary) == "5.98 ± 0.24 % with one glimpse sequence, 3.56 ± 0.09 % averaging 10"
+    assert docstring_claim({**summary, "test_error_mc_mean": 0.038}) != docstring_claim(summary)
 
 
 def test_summary_comparison_catches_a_changed_number():
