@@ -117,6 +117,37 @@ def test_docstring_claim_names_a_changed_error():
     assert docstring_claim({**summary, "test_error_mc_mean": 0.038}) != docstring_claim(summary)
 
 
+def results_md_errors(summary):
+    """How docs/results.md quotes a folder: det. / sampled / MC 10, each mean ± std over seeds (one run: its value)."""
+    return " / ".join(percent(summary, key) for key in ("test_error", "test_error_sampled", "test_error_mc"))
+
+
+def results_md_text():
+    with open(os.path.join(ROOT, "docs", "results.md")) as file:
+        return " ".join(file.read().split())  # line breaks as spaces
+
+
+@pytest.mark.parametrize("folder", SHIPPED_FOLDERS)
+def test_results_md_quotes_each_folders_errors(folder):
+    """Every shipped and archived folder's three errors stand in docs/results.md as its summary.json has them."""
+    summary = read_json(os.path.join(ROOT, folder, "summary.json"))
+    assert results_md_errors(summary) in results_md_text(), folder
+
+
+@pytest.mark.parametrize("path", [p for p in tracked_files(ROOT, "*results.json") if "baselines_" in p])
+def test_results_md_quotes_each_baselines_error(path):
+    """The baselines (tools/baselines.py) are quoted as test error ± its standard error."""
+    result = read_json(os.path.join(ROOT, path))
+    assert f"{100 * result['test_error']:.2f} ± {100 * result['test_error_stderr']:.2f}" in results_md_text(), path
+
+
+def test_results_md_errors_name_a_changed_error():
+    summary = {"test_error_mean": 0.0598, "test_error_std": 0.0024, "test_error_sampled_mean": 0.0769,
+               "test_error_sampled_std": None, "test_error_mc_mean": 0.0356, "test_error_mc_std": 0.0009}
+    assert results_md_errors(summary) == "5.98 ± 0.24 / 7.69 / 3.56 ± 0.09"
+    assert results_md_errors({**summary, "test_error_sampled_mean": 0.0774}) not in results_md_errors(summary)
+
+
 def test_summary_comparison_catches_a_changed_number():
     runs = [{"config": {"seed": 0}, "wall_seconds": 10.0, "epochs_trained": 3, "test_accuracy": 0.99, "test_error": 0.01},
             {"config": {"seed": 1}, "wall_seconds": 12.0, "epochs_trained": 3, "test_accuracy": 0.98, "test_error": 0.02}]
