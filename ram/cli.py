@@ -102,20 +102,27 @@ def leave(status, message, now):
     os._exit(status)
 
 
+def command_config(config_overrides, argv, description=None):
+    """A config script's command line checked before anything trains: returns its flags and the
+    validated config (the script's `config_overrides` under the command line's), or raises ConfigError
+    naming every problem (unknown flags, bad values, an --only-run outside the runs, a bad results_dir)."""
+    args, cli, problems = parse_args(argv, config_overrides, description)
+    fields = {**DEFAULTS, **config_overrides, **cli}
+    runs, results_dir = fields["runs"], fields["results_dir"]
+    if args.only_run is not None and isinstance(runs, int) and not 0 <= args.only_run < runs:
+        problems.append(f"--only-run {args.only_run}: must name one of the runs 0 .. {runs - 1} (runs {runs}; raise --runs)")
+    if isinstance(results_dir, str) and results_dir_problem(results_dir):
+        problems.append(results_dir_problem(results_dir))
+    return args, make_config({**config_overrides, **cli}, problems)
+
+
 def main(config_overrides, argv=None, description=None):
     """Validates the config script's values with the command-line overrides, then trains every run
     (or the one of --only-run). Called with `argv` None (as a program), a stop after TensorFlow has
     started leaves the process at once (`leave`)."""
     now = argv is None
     try:
-        args, cli, problems = parse_args(argv, config_overrides, description)
-        fields = {**DEFAULTS, **config_overrides, **cli}
-        runs, results_dir = fields["runs"], fields["results_dir"]
-        if args.only_run is not None and isinstance(runs, int) and not 0 <= args.only_run < runs:
-            problems.append(f"--only-run {args.only_run}: must name one of the runs 0 .. {runs - 1} (runs {runs}; raise --runs)")
-        if isinstance(results_dir, str) and results_dir_problem(results_dir):
-            problems.append(results_dir_problem(results_dir))
-        config = make_config({**config_overrides, **cli}, problems)
+        args, config = command_config(config_overrides, argv, description)
         from . import training  # TensorFlow from here on
         return training.train_all(config, fresh=args.fresh, overwrite=args.overwrite, only_run=args.only_run)
     except RamError as error:  # every error RAM names (ram/errors.py): one line, no traceback

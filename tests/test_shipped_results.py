@@ -2,6 +2,7 @@
 import ast
 import math
 import os
+import re
 import subprocess
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 import ram
 from ram.scripts import script_config
-from ram.results import SHIPPED, percent, run_results, summarize
+from ram.results import ERRORS, SHIPPED, percent, run_results, summarize
 from ram.files import read_json
 from ram.saving import load_model
 from helpers import count_wrong, tracked_files
@@ -104,13 +105,14 @@ def docstring_claim(summary):
 def test_config_docstring_claims_the_shipped_errors(script):
     """A user reads the result in the config script: it must be its shipped folder's summary.json."""
     with open(os.path.join(ROOT, f"{script}.py")) as file:
-        docstring = ast.get_docstring(ast.parse(file.read()))
+        docstring = " ".join(ast.get_docstring(ast.parse(file.read())).split())  # line breaks as spaces
     summary = read_json(os.path.join(ROOT, script_config(os.path.join(ROOT, f"{script}.py")).results_dir,
                                      "summary.json"))
     assert docstring_claim(summary) in docstring, (script, docstring_claim(summary))
 
 
 def test_docstring_claim_names_a_changed_error():
+    """The claim is the mean ± std of both errors, so a changed one is a claim no docstring makes."""
     summary = {"test_error_mean": 0.0598, "test_error_std": 0.0024, "test_error_mc_mean": 0.0356,
                "test_error_mc_std": 0.0009}
     assert docstring_claim(summary) == "5.98 ± 0.24 % with one glimpse sequence, 3.56 ± 0.09 % averaging 10"
@@ -119,33 +121,40 @@ def test_docstring_claim_names_a_changed_error():
 
 def results_md_errors(summary):
     """How docs/results.md quotes a folder: det. / sampled / MC 10, each mean ± std over seeds (one run: its value)."""
-    return " / ".join(percent(summary, key) for key in ("test_error", "test_error_sampled", "test_error_mc"))
+    return " / ".join(percent(summary, key) for key, _ in ERRORS)
 
 
-def results_md_text():
-    with open(os.path.join(ROOT, "docs", "results.md")) as file:
-        return " ".join(file.read().split())  # line breaks as spaces
+def quoted(number, text):
+    """`number` stands in `text` as a whole ("3.82 / ..." is not in "13.82 / ...")."""
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None
+
+
+with open(os.path.join(ROOT, "docs", "results.md")) as file:
+    RESULTS_MD = " ".join(file.read().split())  # line breaks as spaces
 
 
 @pytest.mark.parametrize("folder", SHIPPED_FOLDERS)
 def test_results_md_quotes_each_folders_errors(folder):
     """Every shipped and archived folder's three errors stand in docs/results.md as its summary.json has them."""
     summary = read_json(os.path.join(ROOT, folder, "summary.json"))
-    assert results_md_errors(summary) in results_md_text(), folder
+    assert quoted(results_md_errors(summary), RESULTS_MD), folder
 
 
 @pytest.mark.parametrize("path", [p for p in tracked_files(ROOT, "*results.json") if "baselines_" in p])
 def test_results_md_quotes_each_baselines_error(path):
     """The baselines (tools/baselines.py) are quoted as test error ± its standard error."""
     result = read_json(os.path.join(ROOT, path))
-    assert f"{100 * result['test_error']:.2f} ± {100 * result['test_error_stderr']:.2f}" in results_md_text(), path
+    assert quoted(f"{100 * result['test_error']:.2f} ± {100 * result['test_error_stderr']:.2f}", RESULTS_MD), path
 
 
 def test_results_md_errors_name_a_changed_error():
+    """Each of the three errors is in the quote; a number is found whole, not inside a longer one."""
     summary = {"test_error_mean": 0.0598, "test_error_std": 0.0024, "test_error_sampled_mean": 0.0769,
                "test_error_sampled_std": None, "test_error_mc_mean": 0.0356, "test_error_mc_std": 0.0009}
     assert results_md_errors(summary) == "5.98 ± 0.24 / 7.69 / 3.56 ± 0.09"
     assert results_md_errors({**summary, "test_error_sampled_mean": 0.0774}) not in results_md_errors(summary)
+    assert quoted("3.82 / 1.00", "(3.82 / 1.00)")
+    assert not quoted("3.82 / 1.00", "13.82 / 1.00") and not quoted("3.82 / 1.00", "3.82 / 1.001")
 
 
 def test_summary_comparison_catches_a_changed_number():
