@@ -1,7 +1,8 @@
 """A run's folder, `<results_dir>/run_<i>/`: whether runs can be written at all (`results_dir_problem`),
-who may write it (`run_lock`, `claimed`), whether it holds a finished run of this config (`run_changes`,
-with the early-stopping arithmetic it needs), and a finished run retrained beside it in
-run_<i>.overwrite/ that takes its place when done (`swap_in`, `finish_replacement`). No TensorFlow."""
+who may write it (`run_lock`, `claimed`), the config that trains it (`run_config`), whether it holds a
+finished run of this config (`run_changes`, with the early-stopping arithmetic it needs), and a finished
+run retrained beside it in run_<i>.overwrite/ that takes its place when done (`swap_in`,
+`finish_replacement`). No TensorFlow."""
 import contextlib
 import os
 import shutil
@@ -119,6 +120,11 @@ def finish_replacement(run_dir):
         swap_in(replacement, run_dir)
     elif os.path.isdir(old) and os.path.isdir(run_dir):
         shutil.rmtree(old)
+
+
+def run_config(config, run):
+    """The config that trains run_<run> of `config`: its seed is `config.seed + run`."""
+    return config.replace(seed=config.seed + run)
 
 
 def run_changes(saved, config, ignore=OUTPUT_FIELDS):

@@ -29,7 +29,8 @@ from .files import write_json
 from .interrupt import Interrupt
 from .model import RecurrentAttentionModel
 from .results import percent, read_results, results_document, run_results, summarize
-from .run_folder import REPLACEMENT, claimed, finish_replacement, run_changes, stopped_early, swap_in
+from .run_folder import (REPLACEMENT, claimed, finish_replacement, run_changes, run_config, stopped_early,
+                         swap_in)
 from .saving import load_initial_weights, save_model, save_weights_json
 
 
@@ -234,8 +235,7 @@ def train_all(config, fresh=False, overwrite=False, only_run=None):
     data = load_data(config, devices=devices)
     config = data.config  # with what the data decides: image size, channels, classes
     for run in range(config.runs) if only_run is None else [only_run]:
-        run_config = config.replace(seed=config.seed + run)
-        train_run(run_config, os.path.join(config.results_dir, f"run_{run}"), data, fresh=fresh, overwrite=overwrite)
+        train_run(run_config(config, run), os.path.join(config.results_dir, f"run_{run}"), data, fresh=fresh, overwrite=overwrite)
     if not backend.writes_files():
         return None
     summary = summarize(finished_runs(config.results_dir, config))

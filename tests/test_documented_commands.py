@@ -14,7 +14,7 @@ from ram.config import OUTPUT_FIELDS
 from ram.datasets import get
 from ram.errors import RamError
 from ram.files import read_json
-from ram.run_folder import run_changes
+from ram.run_folder import run_changes, run_config
 from ram.scripts import load_config_script
 from helpers import tracked_files
 
@@ -61,8 +61,8 @@ def command_problems(script, arguments, root=ROOT, shipped=None):
     problems = []
     for run in [args.only_run] if args.only_run is not None else range(config.runs):
         path = os.path.join(config.results_dir, f"run_{run}", "results.json")
-        if path in (shipped or ()):  # trained with seed + run, as ram.training does
-            changes = run_changes(read_json(os.path.join(root, path)), config.replace(seed=config.seed + run), ignore)
+        if path in (shipped or ()):
+            changes = run_changes(read_json(os.path.join(root, path)), run_config(config, run), ignore)
             problems += [f"{path} holds another config: {', '.join(changes)}"] if changes else []
     return problems
 
