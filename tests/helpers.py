@@ -1,9 +1,12 @@
 """Small models for fast tests, an independent error count, and the checkout's shipped files."""
+import os
 import subprocess
 
 import numpy as np
 
 import ram
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the checkout
 
 # the tiny model, with its own rate and location std: tests that train it through a config script
 # (run_mnist.main) stay independent of the script's values, which are tuned for the full model

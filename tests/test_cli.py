@@ -20,9 +20,8 @@ from ram.datasets.mnist import load_mnist
 from ram.callbacks import EpochRecorder
 from ram.interrupt import Interrupt
 from ram.run_folder import finish_replacement, results_dir_problem
-from helpers import SMALL, cli_args
+from helpers import ROOT, SMALL, cli_args
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIELDS = {**SMALL, "train_size": 512, "validation_size": 200, "epochs": 1, "batch_size": 64, "test_every": 1}
 
 

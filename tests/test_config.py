@@ -20,12 +20,13 @@ import run_cluttered_mnist_100
 import run_translated_mnist
 from ram.results import run_index
 from ram.run_folder import run_config
+import helpers
 from helpers import tracked_files
 
 SCRIPTS = (run_mnist, run_mnist_fast, run_translated_mnist, run_cluttered_mnist, run_cluttered_mnist_100)
 
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(helpers.ROOT)
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.__name__)
@@ -295,11 +296,9 @@ def test_command_line_lists_every_bad_flag_and_value_at_once():
                                      ["evaluate.py", "--help"], ["-m", "bench", "--help"]])
 def test_help_shows_the_script_and_needs_no_tensorflow(command):
     """--help answers without importing TensorFlow (seconds otherwise); a run script shows its own values."""
-    import os
     import subprocess
     import sys
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([sys.executable, "-X", "importtime", *command], cwd=root, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-X", "importtime", *command], cwd=ROOT, capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0 and "usage: " in out.stdout, out.stdout + out.stderr[-2000:]
     imported = [line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time")]

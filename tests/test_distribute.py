@@ -10,11 +10,10 @@ import time
 
 import pytest
 
-from helpers import cli_args
+from helpers import ROOT, cli_args
 
 pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TWO_CPUS = f"""
 import sys
 sys.path[:0] = [{ROOT!r}, {os.path.join(ROOT, "tests")!r}]

@@ -16,9 +16,8 @@ from ram.errors import RamError
 from ram.files import read_json
 from ram.run_folder import run_changes, run_config
 from ram.scripts import load_config_script
-from helpers import tracked_files
+from helpers import ROOT, tracked_files
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMMAND = r"(?:\w+=\S+ )*python (run_\w+)\.py"  # an environment prefix allowed (KERAS_BACKEND=jax)
 INLINE = re.compile(f"`{COMMAND}((?: [^`]*)?)`")  # `python run_mnist.py --flag VALUE`, over line breaks
 FENCED_LINE = re.compile(rf"^\s*{COMMAND}((?: [^#\n]*)?)", re.M)  # a line of a ``` block, before any # comment

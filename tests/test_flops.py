@@ -6,8 +6,8 @@ import pytest
 import ram
 from bench.flops import keras_multiply_adds, ram_multiply_adds
 from tools.baselines import build_baseline
+from helpers import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 TINY = dict(patch_size=4, zooms=2, zoom_scale=2, glimpses=3, glimpse_hidden=5, location_hidden=3, glimpse_size=6,
             core="rnn", core_size=7, policy_hidden=4, first_location="random")

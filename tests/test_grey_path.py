@@ -9,8 +9,8 @@ import pytest
 
 from ram.scripts import script_config
 from ram.saving import load_model
+from helpers import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STORED = os.path.join(ROOT, "tests", "data", "shipped_predictions.npz")
 
 

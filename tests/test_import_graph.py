@@ -1,8 +1,9 @@
 """The modules of ram/ import each other without a cycle, counting imports inside functions too."""
 import ast
 import pathlib
+import helpers
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(helpers.ROOT)
 
 
 def module_name(path, root):

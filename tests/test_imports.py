@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 import pytest
+from helpers import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = os.path.join(ROOT, "MNIST_Results", "run_0", "model.h5")
 
 

@@ -10,7 +10,7 @@ import ram
 import run_mnist
 from ram.saving import load_initial_weights, load_model
 from ram.training import build_model
-from helpers import SMALL, cli_args
+from helpers import ROOT, SMALL, cli_args
 
 pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
 
@@ -69,15 +69,14 @@ def test_a_killed_run_resumes_from_its_own_checkpoint_not_the_initial_model(save
     import subprocess
     import sys
     import time
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     source = tmp_path / "start.h5"
     shutil.copy(saved / "model.h5", source)
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     results = tmp_path / "b"
-    command = [sys.executable, os.path.join(root, "run_mnist.py"),
+    command = [sys.executable, os.path.join(ROOT, "run_mnist.py"),
                *_args(results, mnist_path, initial_model=str(source), epochs=3)]
-    env = {**os.environ, "PYTHONPATH": root}
-    p = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    p = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 240
     while not (results / "run_0" / "checkpoint.npz").exists() and p.poll() is None and time.time() < deadline:
         time.sleep(0.05)
@@ -85,7 +84,7 @@ def test_a_killed_run_resumes_from_its_own_checkpoint_not_the_initial_model(save
     out = p.communicate(timeout=240)[0]
     assert p.returncode == 130 and "starting from the weights of" in out, out[-2000:]
     source.unlink()
-    out = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and "resuming after epoch" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
     doc = json.loads((results / "run_0" / "results.json").read_text())
     assert doc["finished"] and doc["initial_model"]["sha256"] == digest

@@ -14,14 +14,13 @@ import numpy as np
 import pytest
 
 import ram
-from helpers import (CROSS_BACKEND_MODELS, MODEL_FILES, cli_args, read_model_files, without_tensorflow_load_notes,
-                     write_model_files)
+from helpers import (CROSS_BACKEND_MODELS, MODEL_FILES, ROOT, cli_args, read_model_files,
+                     without_tensorflow_load_notes, write_model_files)
 from test_resume import FIELDS, _epochs_recorded, _final, assert_same_run
 
 # test_resume's run, shorter; compiled (on JAX a step not compiled runs op by op: minutes)
 RESUME_FIELDS = {**FIELDS, "jit_compile": True, "epochs": 6, "decay_epochs": 6}
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRELUDE = f"import json, sys\nsys.path[:0] = [{ROOT!r}, {os.path.join(ROOT, 'tests')!r}]\n"
 
 

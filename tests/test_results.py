@@ -14,6 +14,7 @@ from ram.errors import ModelFileError, RunFolderError
 from ram.results import code_version, percent, run_results, summarize
 from ram.run_folder import LOCK_NAME, run_lock
 from ram import results
+from helpers import ROOT
 
 
 def _run(folder, name, **doc):
@@ -78,17 +79,15 @@ def test_summary_uses_the_sample_standard_deviation():
 
 
 def test_code_version_is_this_checkout():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    head = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert code_version()["git_commit"] == head and isinstance(code_version()["git_dirty"], bool)
 
 
 def test_readme_table_is_what_ram_results_prints():
     """README's results table is generated: `python -m ram.results --markdown`, pasted in."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     table = subprocess.run([sys.executable, "-m", "ram.results", "--markdown"], capture_output=True, text=True,
-                           cwd=root, check=True).stdout.strip()
-    with open(os.path.join(root, "README.md")) as f:
+                           cwd=ROOT, check=True).stdout.strip()
+    with open(os.path.join(ROOT, "README.md")) as f:
         assert table in f.read(), "README's results table is stale: paste `python -m ram.results --markdown`"
 
 

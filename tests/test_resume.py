@@ -15,11 +15,10 @@ from ram import checkpoint
 from ram.callbacks import ResumableEarlyStopping
 from ram.errors import RunFolderError, TrainingError
 from ram.training import train_run
-from helpers import SMALL, cli_args, small_config
+from helpers import ROOT, SMALL, cli_args, small_config
 
 pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIELDS = {**SMALL, "train_size": 640, "validation_size": 200, "epochs": 14, "batch_size": 64, "test_every": 2,
           "early_stopping_patience": 0, "seed": 4, "initial_location_std": 0.3, "decay_epochs": 14, "dropout": 0.1}
 # Kills the process in the middle of the Nth atomic write, after half the temp file is written.

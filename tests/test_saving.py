@@ -11,9 +11,10 @@ import ram
 from ram.errors import ModelFileError
 from ram.files import write_json
 from ram.saving import load_model, save_model, save_weights_json
+import helpers
 from helpers import small_config
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(helpers.ROOT)
 
 
 @pytest.fixture(scope="module")

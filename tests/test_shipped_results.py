@@ -13,9 +13,8 @@ from ram.scripts import script_config
 from ram.results import ERRORS, SHIPPED, percent, run_results, summarize
 from ram.files import read_json
 from ram.saving import load_model
-from helpers import count_wrong, tracked_files
+from helpers import ROOT, count_wrong, tracked_files
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def shipped_run_0(config_name, mnist_path):

@@ -8,7 +8,7 @@ import pytest
 import ram
 import run_mnist
 from ram.saving import load_model
-from helpers import SMALL, cli_args
+from helpers import ROOT, SMALL, cli_args
 
 pytestmark = pytest.mark.slow  # end-to-end trainings: `pytest -m "not slow"` skips them
 
@@ -154,9 +154,8 @@ def test_a_copied_config_in_a_subfolder_trains(tmp_path, mnist_path):
     import shutil
     import subprocess
     import sys
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     (tmp_path / "configs").mkdir()
-    shutil.copy(os.path.join(root, "run_mnist.py"), tmp_path / "configs" / "my_run.py")
+    shutil.copy(os.path.join(ROOT, "run_mnist.py"), tmp_path / "configs" / "my_run.py")
     args = _args(tmp_path, mnist_path, epochs=1, train_size=256, runs=1)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     out = subprocess.run([sys.executable, "configs/my_run.py", *args], cwd=tmp_path, env=env,

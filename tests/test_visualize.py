@@ -6,6 +6,7 @@ import pytest
 
 from ram.plots import accuracy_figure
 from ram.visualize import IMAGE_PIXELS, draw_path
+from helpers import ROOT
 
 
 def _runs(epochs, val, test_every=1, count=1):
@@ -217,13 +218,12 @@ def test_a_shipped_models_pictures_render_to_the_digests_they_carry(tmp_path, mn
     from ram.scripts import script_config
     from ram.saving import load_model
     from ram.visualize import _shown, render_examples
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    config = script_config(os.path.join(root, "run_mnist.py"), data_path=mnist_path)
-    model = load_model(os.path.join(root, config.results_dir, "run_0", "model.h5"), expected=config)
+    config = script_config(os.path.join(ROOT, "run_mnist.py"), data_path=mnist_path)
+    model = load_model(os.path.join(ROOT, config.results_dir, "run_0", "model.h5"), expected=config)
     data = ram.load_data(config, test_only=True)
     images, labels = data.test_arrays(2)
     render_examples(model, images, labels, str(tmp_path), seed=0, class_names=data.class_names)
-    shipped = os.path.join(root, config.results_dir, "Images")
+    shipped = os.path.join(ROOT, config.results_dir, "Images")
     names = sorted(os.listdir(tmp_path))
     assert len(names) == 2 * (3 + 6) and all(_shown(os.path.join(shipped, n)) for n in names)
     assert {n: _shown(os.path.join(tmp_path, n)) for n in names} == {n: _shown(os.path.join(shipped, n)) for n in names}
