@@ -1,6 +1,7 @@
 """The modules of ram/ import each other without a cycle, counting imports inside functions too."""
 import ast
 import pathlib
+
 import helpers
 
 ROOT = pathlib.Path(helpers.ROOT)
