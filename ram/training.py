@@ -210,7 +210,8 @@ def train_run(config, run_dir, data, fresh=False, overwrite=False):
                              f"results_dir (--results-dir DIR), or pass --overwrite to replace it.")
     print(f"{run_dir}: already finished (test error {100 * saved['test_error']:.2f}%); skipped."
           + (f" {replacement}/ holds an interrupted --overwrite: run its config to resume it, or delete "
-             f"the folder." if checkpoint.exists(replacement) else ""))
+             f"the folder." if checkpoint.exists(replacement) else
+             " To train another run, set --results-dir DIR; to retrain this one, pass --overwrite."))
     return saved
 
 

@@ -183,3 +183,19 @@ def test_summary_names_each_runs_seed(tmp_path, monkeypatch):
     summary = training.train_all(small_config(runs=3, seed=7, results_dir=str(tmp_path)))
     assert summary["seeds"] == [7, 8, 9] and summary["test_accuracy"] == pytest.approx([0.97, 0.98, 0.99])
     assert summary["runs"] == 3
+
+
+def test_a_finished_run_is_skipped_with_what_to_do_instead(tmp_path, capsys):
+    """train_run on a finished run of the same config returns its results untouched and says how to
+    train another (--results-dir) or retrain it (--overwrite)."""
+    config = small_config(results_dir=str(tmp_path))
+    run_dir = str(tmp_path / "run_0")
+    doc = {"finished": True, "config": dict(config), "history": [], "test_error": 0.0123}
+    os.makedirs(run_dir)
+    write_json(os.path.join(run_dir, "results.json"), doc)
+    before = open(os.path.join(run_dir, "results.json")).read()
+    assert training.train_run(config, run_dir, data=None)["test_error"] == 0.0123  # no data: nothing trains
+    out = capsys.readouterr().out
+    assert f"{run_dir}: already finished (test error 1.23%); skipped." in out
+    assert "--results-dir DIR" in out and "--overwrite" in out
+    assert open(os.path.join(run_dir, "results.json")).read() == before
