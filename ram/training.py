@@ -25,7 +25,7 @@ from .datasets import load_data
 from .distribution import data_parallel_devices, distribution_strategy, mirrored_replicas
 from .errors import RunFolderError, TrainingError
 from .evaluation import TEST_POLICY_SEED, error_report, predict
-from .files import write_json
+from .files import read_json, write_json
 from .interrupt import Interrupt
 from .model import RecurrentAttentionModel
 from .results import percent, read_results, results_document, run_results, summarize
@@ -240,7 +240,9 @@ def train_all(config, fresh=False, overwrite=False, only_run=None):
     if not backend.writes_files():
         return None
     summary = summarize(finished_runs(config.results_dir, config))
-    write_json(os.path.join(config.results_dir, "summary.json"), summary)
+    summary_path = os.path.join(config.results_dir, "summary.json")
+    if not os.path.exists(summary_path) or read_json(summary_path) != summary:  # a shipped folder stays untouched
+        write_json(summary_path, summary)
     several = summary["runs"] > 1  # a spread over one run says nothing
     print(f"{summary['runs']} finished run{'s' * several} in {config.results_dir}"
           + (", mean +- std over runs" if several else "") + f": test error {percent(summary, 'test_error')}% "

@@ -2,6 +2,7 @@
 the learning-rate schedule, the per-epoch test, epoch numbers, early stopping, the best epoch, the
 summary's seeds and the data file's provenance."""
 import hashlib
+import json
 import os
 import types
 
@@ -175,7 +176,7 @@ def test_summary_names_each_runs_seed(tmp_path, monkeypatch):
         doc = {"finished": True, "config": dict(config), "history": [], "wall_seconds": 1.0, "epochs_trained": 1,
                "test_accuracy": 0.9 + config.seed / 100, "test_error_sampled": 0.2, "test_error_mc": 0.1}
         doc["test_error"] = 1 - doc["test_accuracy"]
-        os.makedirs(run_dir)
+        os.makedirs(run_dir, exist_ok=True)
         write_json(os.path.join(run_dir, "results.json"), doc)
         return doc
     monkeypatch.setattr(training, "load_data", lambda config, devices=None: types.SimpleNamespace(config=config))
@@ -183,6 +184,11 @@ def test_summary_names_each_runs_seed(tmp_path, monkeypatch):
     summary = training.train_all(small_config(runs=3, seed=7, results_dir=str(tmp_path)))
     assert summary["seeds"] == [7, 8, 9] and summary["test_accuracy"] == pytest.approx([0.97, 0.98, 0.99])
     assert summary["runs"] == 3
+    # the same runs again: summary.json, already theirs, is not rewritten (a shipped folder keeps its mtime)
+    path = tmp_path / "summary.json"
+    os.utime(path, ns=(0, 0))
+    assert training.train_all(small_config(runs=3, seed=7, results_dir=str(tmp_path))) == summary
+    assert path.stat().st_mtime_ns == 0 and json.loads(path.read_text()) == summary
 
 
 def test_a_finished_run_is_skipped_with_what_to_do_instead(tmp_path, capsys):
