@@ -111,8 +111,9 @@ def command_config(config_overrides, argv, description=None):
     runs, results_dir = fields["runs"], fields["results_dir"]
     if args.only_run is not None and isinstance(runs, int) and not 0 <= args.only_run < runs:
         problems.append(f"--only-run {args.only_run}: must name one of the runs 0 .. {runs - 1} (runs {runs}; raise --runs)")
-    if isinstance(results_dir, str) and results_dir_problem(results_dir):
-        problems.append(results_dir_problem(results_dir))
+    problem = results_dir_problem(results_dir) if isinstance(results_dir, str) else None
+    if problem:  # one probe of the folder (it makes and removes a temporary folder there)
+        problems.append(problem)
     return args, make_config({**config_overrides, **cli}, problems)
 
 
