@@ -45,3 +45,30 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{len(skipped)} test(s) skipped: {NO_MNIST} (no RAM_MNIST, no {SHARED_MNIST}, "
                                     f"no download); set RAM_MNIST=/path/to/mnist.npz (Keras layout) to run them.",
                                     yellow=True, bold=True)
+
+
+ORDER_SEED = "RAM_TEST_ORDER_SEED"
+
+
+def pytest_configure(config):
+    """The file order's seed: $RAM_TEST_ORDER_SEED, else drawn once by the controlling process (its
+    pytest-xdist workers inherit the variable, so they collect the same order)."""
+    if not hasattr(config, "workerinput") and not os.environ.get(ORDER_SEED):
+        os.environ[ORDER_SEED] = str(np.random.default_rng().integers(10_000))
+
+
+def pytest_report_header(config):
+    return f"test files in a shuffled order: {ORDER_SEED}={os.environ[ORDER_SEED]} repeats it (0: as written)"
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has grouped each file's tests by their fixtures
+def pytest_collection_modifyitems(items):
+    """Runs the test files in a shuffled order (each file's tests in their own order), so a test that
+    only passes after another file prepared something (an import, a global) fails somewhere."""
+    seed = int(os.environ[ORDER_SEED])
+    if not seed:
+        return
+    files = list(dict.fromkeys(item.path for item in items))
+    order = {path: rank for rank, path in enumerate(np.random.default_rng(seed).permutation(len(files)))}
+    position = {path: order[i] for i, path in enumerate(files)}
+    items.sort(key=lambda item: position[item.path])  # stable: a file's tests keep their order

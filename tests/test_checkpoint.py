@@ -1,6 +1,7 @@
 """checkpoint.save then checkpoint.load, in process: every variable of the model (weights and the
 policy's random state) and of the optimizer comes back exactly, with the early-stopping state."""
 import numpy as np
+import pytest
 
 import ram.training
 from ram import checkpoint
@@ -69,3 +70,27 @@ def test_a_checkpoint_resumes_only_on_the_backend_that_wrote_it(tmp_path):
     with pytest.raises(ModelFileError, match="was written on the jax backend; resume it with KERAS_BACKEND=jax, "
                                              "or pass --fresh"):
         checkpoint.load(str(tmp_path), model, config)
+
+
+def test_a_save_cut_short_inside_the_writer_leaves_the_previous_checkpoint_loadable(tmp_path, monkeypatch):
+    """The second epoch's save dies half-way through writing its arrays (a kill, a full disk): the
+    first epoch's checkpoint must still load, with its own state."""
+    config = small_config(seed=1)
+    model = ram.training.build_model(config, steps_per_epoch=10)
+    early = ResumableEarlyStopping(monitor="val_accuracy")
+    early.on_train_begin()
+    first = {"config": dict(config), "history": [{"epoch": 1}], "wall_seconds": 1.0}
+    checkpoint.save(str(tmp_path), model, early, first)
+    real_savez = np.savez
+
+    def savez_cut_short(file, **arrays):
+        real_savez(file, **dict(list(arrays.items())[:2]))  # some bytes reach the file, then the write dies
+        file.flush()
+        raise OSError("No space left on device")
+    monkeypatch.setattr(np, "savez", savez_cut_short)
+    with pytest.raises(OSError, match="No space left"):
+        checkpoint.save(str(tmp_path), model, early, {**first, "history": [{"epoch": 1}, {"epoch": 2}]})
+    monkeypatch.setattr(np, "savez", real_savez)
+    state, _ = checkpoint.load(str(tmp_path), ram.training.build_model(config, steps_per_epoch=10), config)
+    assert state == first
+    assert [p.name for p in tmp_path.iterdir()] == [checkpoint.NAME]  # no temporary file left behind

@@ -153,7 +153,7 @@ def test_an_unwritable_results_dir_is_a_config_error_before_anything_loads(where
         pytest.skip("no /proc here")
     (tmp_path / "a_file").write_text("")
     results = tmp_path / "a_file" / "runs" if where == "under a file" else "/proc/ram_runs"
-    monkeypatch.setattr(ram.training, "train_all", lambda *a, **k: pytest.fail("training started"))
+    monkeypatch.setattr("ram.training.train_all", lambda *a, **k: pytest.fail("training started"))
     with pytest.raises(SystemExit) as exit_info:
         run_mnist.main(["--results-dir", str(results), "--learning-rate", "-1", "--data", str(tmp_path / "none.npz")])
     lines = str(exit_info.value.code).splitlines()
@@ -211,3 +211,16 @@ def test_probe_help_prints_no_tensorflow_log_lines(probe):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.startswith(f"usage: {probe}.py config model")
     assert out.stderr == "", out.stderr
+
+
+@pytest.mark.parametrize("replacement", [{"finished": False, "tag": "new"}, None])  # killed mid-training, or before its first epoch
+def test_an_unfinished_retraining_is_never_swapped_in(tmp_path, replacement):
+    """finish_replacement leaves a finished run in place while its run_0.overwrite/ has not finished."""
+    (tmp_path / "run_0").mkdir()
+    (tmp_path / "run_0" / "results.json").write_text(json.dumps({"finished": True, "tag": "old"}))
+    (tmp_path / "run_0.overwrite").mkdir()
+    if replacement is not None:
+        (tmp_path / "run_0.overwrite" / "results.json").write_text(json.dumps(replacement))
+    finish_replacement(str(tmp_path / "run_0"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run_0", "run_0.overwrite"]
+    assert json.loads((tmp_path / "run_0" / "results.json").read_text())["tag"] == "old"

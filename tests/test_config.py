@@ -123,6 +123,8 @@ RELATIONS = [
     pytest.param("patch_size", {"patch_size": 29}, [{"patch_size": 28}], id="patch_fits_the_image"),
     pytest.param("validation_size", {"validation_size": 60000}, [{"validation_size": 59999}],
                  id="validation_leaves_training_images"),
+    pytest.param("train_size", {"train_size": 55001}, [{"train_size": 55000}, {"train_size": 58000, "validation_size": 2000}],
+                 id="training_stops_before_the_validation_digits"),
     pytest.param("initial_location_std", {"location_std": 0.05, "initial_location_std": 0.049},
                  [{"location_std": 0.05, "initial_location_std": 0.05}], id="initial_std_not_below_final"),
     pytest.param("ema_momentum", {"ema_momentum": 0.99, "restore_best_weights": True}, [{"ema_momentum": 0.99}],

@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 import ram
+import ram.datasets
 import ram.training
 from ram.data import DataError
 from ram.datasets.cluttered_mnist import clutter_draws
@@ -255,3 +256,34 @@ def test_epochs_are_whole_compiled_executions(mnist_path):
     assert int(model.optimizer.iterations) == 16
     with pytest.raises(DataError, match="steps_per_execution"):
         ram.load_data(small_config(batch_size=100, train_size=300, steps_per_execution=4), mnist_path)
+
+
+@pytest.fixture(scope="module")
+def numbered_mnist(tmp_path_factory):
+    """A Keras-layout mnist.npz whose training image i carries i in its first three pixels."""
+    index = np.arange(60000)
+    x_train = np.zeros((60000, 28, 28), np.uint8)
+    x_train[:, 0, :3] = np.stack([index % 256, index // 256 % 256, index // 65536], axis=1)
+    path = tmp_path_factory.mktemp("numbered") / "mnist.npz"
+    np.savez(path, x_train=x_train, y_train=index % 10, x_test=np.zeros((10000, 28, 28), np.uint8),
+             y_test=np.zeros(10000, np.uint8))
+    return str(path)
+
+
+def _indices(images):
+    return set((np.asarray(images)[:, 0, :3].astype(np.int64) @ [1, 256, 65536]).tolist())
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "translated_mnist"])
+@pytest.mark.parametrize("train_size", [None, 2, 54999, 55000, 55001, 58000, 60000])
+def test_training_and_validation_digits_never_overlap(numbered_mnist, dataset, train_size):
+    """Every train_size the config allows trains on the first digits and validates on the last 5,000,
+    disjoint; one that would reach into them is refused in one line naming the fix."""
+    fields = dict(dataset=dataset, image_size=28 if dataset == "mnist" else 60, train_size=train_size, batch_size=2)
+    if train_size is not None and train_size > 55000:
+        with pytest.raises(ram.ConfigError, match=rf"train_size: {train_size} .* lower it to 55000 or less"):
+            small_config(**fields)
+        return
+    digits = ram.datasets.get(dataset)(small_config(**fields), numbered_mnist)
+    train, val = _indices(digits.x_train), _indices(digits.x_val)
+    assert train == set(range(55000 if train_size is None else train_size)) and val == set(range(55000, 60000))

@@ -42,3 +42,15 @@ def test_the_model_refuses_input_it_would_misread(images, expected):
     with pytest.raises(ValueError, match=expected.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
                        .replace("]", r"\]")):
         model(images)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_seed_restarts_the_sampled_paths_seed_zero_included(seed):
+    """predict(samples=2, seed=s) twice gives the same probabilities (seed 0 too, which is falsy),
+    while without a seed the second call samples other paths."""
+    model = RecurrentAttentionModel(small_config(glimpses=2, location_std=0.3))
+    images = np.random.default_rng(1).random((8, 28, 28)).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices((images, np.arange(8))).batch(8)
+    first = predict(model, dataset, samples=2, seed=seed)
+    np.testing.assert_array_equal(predict(model, dataset, samples=2, seed=seed), first)
+    assert np.abs(predict(model, dataset, samples=2) - first).max() > 1e-4

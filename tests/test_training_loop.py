@@ -3,6 +3,7 @@ the learning-rate schedule, the per-epoch test, epoch numbers, early stopping, t
 summary's seeds and the data file's provenance."""
 import hashlib
 import json
+import math
 import os
 import types
 
@@ -11,6 +12,7 @@ import pytest
 
 import ram
 from ram import callbacks, checkpoint, training
+from ram.errors import TrainingError
 from ram.files import read_json, write_json
 from ram.run_folder import run_changes, stopped_early
 from ram.training import build_model
@@ -189,6 +191,11 @@ def test_summary_names_each_runs_seed(tmp_path, monkeypatch):
     os.utime(path, ns=(0, 0))
     assert training.train_all(small_config(runs=3, seed=7, results_dir=str(tmp_path))) == summary
     assert path.stat().st_mtime_ns == 0 and json.loads(path.read_text()) == summary
+    # run by run, one process each (--only-run): the summary grows with every finished run
+    other = tmp_path / "one_by_one"
+    for run in range(3):
+        summary = training.train_all(small_config(runs=3, seed=7, results_dir=str(other)), only_run=run)
+        assert json.loads((other / "summary.json").read_text())["seeds"] == [7, 8, 9][:run + 1] == summary["seeds"]
 
 
 def test_a_finished_run_is_skipped_with_what_to_do_instead(tmp_path, capsys):
@@ -205,3 +212,14 @@ def test_a_finished_run_is_skipped_with_what_to_do_instead(tmp_path, capsys):
     assert f"{run_dir}: already finished (test error 1.23%); skipped." in out
     assert "--results-dir DIR" in out and "--overwrite" in out
     assert open(os.path.join(run_dir, "results.json")).read() == before
+
+
+@pytest.mark.parametrize("loss", [math.inf, -math.inf, math.nan])
+def test_a_loss_that_is_not_finite_stops_training_naming_it(loss):
+    """inf and -inf stop the run as NaN does, and the message names the value and the step."""
+    config = small_config(steps_per_execution=1)
+    recorder = callbacks.EpochRecorder(config, None, "run_0", {}, None, types.SimpleNamespace(check=lambda: None), 0.0)
+    recorder.on_epoch_begin(2)
+    recorder.on_train_batch_end(0, {"loss": 1.5})  # a finite loss trains on
+    with pytest.raises(TrainingError, match=rf"loss became {loss} at epoch 3, step 4"):
+        recorder.on_train_batch_end(3, {"loss": loss})

@@ -96,7 +96,10 @@ class MnistDigits(Data):
         super().__init__(config, devices, test_only)
         (x_train, y_train), (x_test, y_test) = load_mnist(path or config.data_path)
         n_val = config.validation_size
-        n_train = len(x_train) - n_val if config.train_size is None else min(config.train_size, len(x_train) - n_val)
+        n_train = len(x_train) - n_val if config.train_size is None else config.train_size
+        if n_train + n_val > len(x_train):  # the validation digits are the last n_val: never trained on
+            raise DataError(f"train_size {n_train} and validation_size {n_val} need {n_train + n_val} training "
+                            f"digits, the file has {len(x_train)}; lower train_size to {len(x_train) - n_val} or less")
         self.x_train, self.y_train = x_train[:n_train], y_train[:n_train].astype(np.int32)
         self.x_val, self.y_val = x_train[-n_val:], y_train[-n_val:].astype(np.int32)
         self.x_test, self.y_test = x_test, y_test.astype(np.int32)
@@ -119,6 +122,10 @@ class MnistDigits(Data):
                             f"and image_width {v['image_width']}; set both None")
         if v["validation_size"] >= 60000:
             problems.append(f"validation_size: {v['validation_size']} leaves no MNIST training images (60000 in all)")
+        elif v["train_size"] is not None and v["train_size"] + v["validation_size"] > 60000:
+            problems.append(f"train_size: {v['train_size']} with validation_size {v['validation_size']} needs "
+                            f"{v['train_size'] + v['validation_size']} of MNIST's 60000 training digits; lower it to "
+                            f"{60000 - v['validation_size']} or less (the validation digits are never trained on)")
         if v["distractors"] and not cls.CLUTTER:
             problems.append(f"distractors: {v['distractors']} pieces of clutter need dataset `cluttered_mnist`")
         if v["train_shift"] and cls.CANVAS:
