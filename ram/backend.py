@@ -200,6 +200,16 @@ def _tensorflow_probabilities(model, sample):
     return lambda images: compiled(images).numpy()
 
 
+def xla_compiled(function):
+    """`function` compiled by XLA where it is called from TensorFlow's graphs (inside an XLA-compiled
+    training step it is simply part of it); on JAX, where everything runs compiled, itself. Its
+    non-tensor arguments must be Python constants."""
+    if name() == "jax":
+        return function
+    import tensorflow as tf
+    return tf.function(function, jit_compile=True, reduce_retracing=False)
+
+
 def versions():
     """The versions results.json records: the backend's, Keras's, numpy's."""
     out = {"backend": name(), "keras": keras.__version__, "numpy": np.__version__}

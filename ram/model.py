@@ -162,9 +162,9 @@ class RecurrentAttentionModel(keras.Model):
         else:
             location = ops.zeros((batch, 2))
         locations.append(location)
-        levels = self.sensor.pyramid(images)  # block averages of every zoom, shared by all glimpses
+        flat_images = self.sensor.flatten(images)  # what every glimpse gathers its pixels from
         for t in range(s["glimpses"]):  # fixed length: unrolled into one XLA graph
-            glimpse = self.sensor.read(levels, location, s["channels"])  # (B, Z, p, p[, C])
+            glimpse = self.sensor.read(flat_images, location, s["channels"])  # (B, Z, p, p[, C])
             glimpses.append(glimpse)
             g = self.glimpse_network(glimpse, location)
             if dropout:

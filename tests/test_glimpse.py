@@ -99,6 +99,50 @@ def test_sensor_scale_2_three_zooms_off_centre():
     assert np.all(got[1, 2][:, 0] == 0) and np.all(got[1, 2][:, 1:] > 0)  # its first column of blocks lies outside
 
 
+def pyramid_glimpses(images, starts, patch, scale):
+    """The retina as it was until the gather replaced it, in numpy float32: per zoom k (s = scale**k),
+    the image zero-padded by s and box-averaged over s x s blocks at stride 1 (sums of s shifted rows,
+    then of s shifted columns, then / s^2), read at every s-th block from the patch's corner.
+    images (B, H, W, C), starts (B, zooms, 2) whole (x, y) -> (B, zooms, patch, patch, C)."""
+    _, height, width, _ = images.shape
+    out = np.zeros((len(images), starts.shape[1], patch, patch, images.shape[3]), np.float32)
+    for k in range(starts.shape[1]):
+        s = scale**k
+        padded = np.pad(images, ((0, 0), (s, s), (s, s), (0, 0)))
+        rows, columns = height + s + 1, width + s + 1
+        sums = sum(padded[:, d:d + rows] for d in range(s))
+        boxes = sum(sums[:, :, d:d + columns] for d in range(s)) / np.float32(s**2)  # block at (y, x): [y + s, x + s]
+        for b in range(len(images)):
+            x = np.clip(starts[b, k, 0] + s * np.arange(patch), -s, width) + s
+            y = np.clip(starts[b, k, 1] + s * np.arange(patch), -s, height) + s
+            out[b, k] = boxes[b][y[:, None], x[None, :]]
+    return out
+
+
+@pytest.mark.parametrize("height,width,channels,patch,zooms,scale", [
+    (100, 100, 1, 12, 4, 2), (60, 60, 1, 12, 3, 2), (28, 28, 1, 8, 1, 2), (37, 53, 3, 6, 3, 2), (40, 40, 2, 5, 3, 3)])
+def test_gathered_glimpses_equal_the_old_pyramids(height, width, channels, patch, zooms, scale):
+    """The gathering retina reads what the pyramid retina it replaced read, to float32 rounding, at
+    locations inside, across and beyond the border, grey and colour, square and rectangular."""
+    rng = np.random.default_rng(height + channels)
+    images = rng.random((12, height, width, channels)).astype(np.float32)
+    locations = np.concatenate([rng.uniform(-1, 1, (8, 2)), [(-1.3, 1.1), (1, -1), (2.5, 0), (0.999, -0.999)]])
+    sensor = GlimpseSensor((height, width), patch, zooms, scale)
+    tensor = images[..., 0] if channels == 1 else images
+    got = sensor(tf.constant(tensor), tf.constant(locations, tf.float32)).numpy()
+    starts = sensor.patch_start(tf.constant(locations, tf.float32)).numpy().astype(int)
+    want = pyramid_glimpses(images, starts, patch, scale)
+    np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-6, atol=1e-7)
+
+
+def test_sensor_reads_x_along_columns_on_a_rectangle():
+    """On a 20 x 40 image (height x width) a location of x = 0.5 lies 10 columns right of the centre and
+    y = -0.5 5 rows above it: a 2x2 patch there reads exactly the pixels (rows 4-5, columns 29-30)."""
+    image = np.arange(20 * 40, dtype=np.float32).reshape(1, 20, 40)
+    got = GlimpseSensor((20, 40), 2, 1)(tf.constant(image), tf.constant([[0.5, -0.5]])).numpy()[0, 0]
+    np.testing.assert_array_equal(got, image[0, 4:6, 29:31])
+
+
 def test_first_glimpse_at_places_the_first_glimpse():
     """glimpse_path(first_glimpse_at=...) starts every path there: the first glimpse is the numpy crop
     at that point, and (0, 0) gives the `center` rule's path exactly."""

@@ -66,12 +66,12 @@ def unroll(model, images, locations=None):
     else:
         location = np.zeros((batch, 2), np.float32)  # `center`
     path, reads = [], []
-    levels = model.sensor.pyramid(tf.constant(images))
+    flat_images = model.sensor.flatten(tf.constant(images))
     for t in range(s["glimpses"]):
         if locations is not None:
             location = locations[:, t]
         path.append(location)
-        read = model.sensor.read(levels, tf.constant(location, tf.float32))
+        read = model.sensor.read(flat_images, tf.constant(location, tf.float32))
         reads.append(read.numpy())
         g = model.glimpse_network(read, tf.constant(location, tf.float32)).numpy()
         h, c = core_step(model.core, g, h, c)
