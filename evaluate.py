@@ -3,6 +3,7 @@
     python evaluate.py run_mnist                       # best finished run of that config
     python evaluate.py run_translated_mnist.py path/to/model.h5 --images 5 --samples 20
     python evaluate.py run_cluttered_mnist --eval-seed 7 --out /tmp/recount   # on freshly drawn test canvases
+    python evaluate.py run_cluttered_mnist --eval-draws 5 --images 0   # mean and spread over 5 fresh draws
     python evaluate.py run_images runs/my_images/run_0/model.h5 --data path/to/my_images   # your own images
 
 Prints the test error (deterministic policy, one sampled glimpse path, Monte Carlo over sampled
@@ -16,9 +17,12 @@ import sys
 
 from ram.cli import add_field_flags, field_overrides
 from ram.config import saved_config
-from ram.errors import ModelFileError, RamError
+from ram.errors import ConfigError, ModelFileError, RamError
 from ram.results import run_index, run_results
 from ram.scripts import script_config
+
+
+FIRST_DRAW = 100_000  # --eval-draws' first eval seed: the runs validate and test on eval_seed 1234, tuning used no other
 
 
 def best_model(results_dir):
@@ -36,7 +40,7 @@ def best_model(results_dir):
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False,
                                      usage="%(prog)s config [model] [--images N] [--samples N] [--seed N] "
-                                           "[--eval-seed N] [--data PATH] [--out DIR] [--field-name VALUE ...]")
+                                           "[--eval-seed N] [--eval-draws K] [--data PATH] [--out DIR] [--field-name VALUE ...]")
     parser.add_argument("config", help="config script: module name (run_mnist) or path (my_config.py)")
     parser.add_argument("model", nargs="?", help=".h5 or .keras model or .json weights; default: best run of the config")
     parser.add_argument("--images", type=int, metavar="N", default=10, help="test images to render (default 10)")
@@ -46,6 +50,10 @@ def parse_args(argv):
     parser.add_argument("--eval-seed", type=int, metavar="N",
                         help="draw the test canvases (translations, clutter) from this seed instead of the "
                              "config's eval_seed: a recount on freshly drawn canvases of the same test digits")
+    parser.add_argument("--eval-draws", type=int, metavar="K", default=1,
+                        help="count the test error on K sets of test canvases drawn afresh, from eval seeds S .. S + K - 1 "
+                             f"(S: --eval-seed, default {FIRST_DRAW}, seeds no training or choice used): each draw's "
+                             "errors, then their mean and standard deviation over draws")
     parser.add_argument("--data", metavar="PATH", help="the data: a local mnist.npz (Keras layout) for the MNIST "
                                                           "tasks; your images' folder or .npz for `images`")
     parser.add_argument("--out", metavar="DIR", help="folder for Images/ and the accuracy plot (default: the model's results "
@@ -78,7 +86,6 @@ def evaluate(args):
     import ram  # TensorFlow from here on (ram.cli and the others imported above are pure Python)
     from ram.backend import check
     from ram.datasets import get
-    from ram.evaluation import error_report, predict
     from ram.plots import plot_accuracy
     from ram.saving import check_settings, load_model, results_config
     from ram.visualize import render_examples
@@ -100,15 +107,16 @@ def evaluate(args):
     config = data.config  # with what the data decides: image size, channels, classes
     data.check_model(model.settings, model_path)
     check_settings(model.settings, config, model_path)
-    if args.eval_seed is not None:
-        print(f"test canvases drawn from eval_seed {config.eval_seed}" +
-              ("" if config.dataset != "mnist" else " (plain MNIST has no canvases: the same images)"))
-    test = data.test()
-    reports = {}
-    for name, paths in (("deterministic", 0), ("one sampled path", 1), (f"Monte Carlo over {samples} paths", samples)):
-        r = reports[name] = error_report(predict(model, test, paths, seed=args.seed), data.y_test)
-        print(f"test error ({name}): {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
-              f"({r['wrong']} of {r['count']} wrong)", flush=True)
+    if args.eval_draws > 1:
+        if not getattr(get(config.dataset), "CANVAS", False):
+            raise ConfigError(f"--eval-draws {args.eval_draws}: `{config.dataset}` has no canvases to draw (its test images "
+                              f"are fixed); leave --eval-draws out")
+        reports = count_over_draws(model, config, samples, args)
+    else:
+        if args.eval_seed is not None:
+            print(f"test canvases drawn from eval_seed {config.eval_seed}" +
+                  ("" if config.dataset != "mnist" else " (plain MNIST has no canvases: the same images)"))
+        reports = count_errors(model, data, samples, args.seed)
     per_class = reports["deterministic"]["per_class_error"]
     print("per-class error (deterministic): " + ", ".join(f"{name}: {100 * e:.1f}%"
                                                           for name, e in zip(data.class_names, per_class)))
@@ -128,6 +136,48 @@ def evaluate(args):
         plot_accuracy(runs, plot_path)
         print(f"accuracy plot: {plot_path}")
     return reports
+
+
+def count_errors(model, data, samples, seed, quiet=False):
+    """The test error three ways (deterministic policy, one sampled path, Monte Carlo over `samples`
+    paths), printed as counted unless `quiet`: {protocol: error_report}, each with its `probabilities`."""
+    from ram.evaluation import error_report, predict
+    reports = {}
+    test = data.test()
+    for name, paths in (("deterministic", 0), ("one sampled path", 1), (f"Monte Carlo over {samples} paths", samples)):
+        probabilities = predict(model, test, paths, seed=seed)
+        r = reports[name] = {**error_report(probabilities, data.y_test), "probabilities": probabilities}
+        if not quiet:
+            print(f"test error ({name}): {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
+                  f"({r['wrong']} of {r['count']} wrong)", flush=True)
+    return reports
+
+
+def count_over_draws(model, config, samples, args):
+    """count_errors on `args.eval_draws` sets of test canvases, from eval seeds S, S + 1, ... (S:
+    args.eval_seed, else FIRST_DRAW); prints each draw's errors, then their mean and sample std over
+    draws. Returns {protocol: error_report of the K x 10,000 canvases pooled, with `draws`, each draw's error}."""
+    import statistics
+    import numpy as np
+    import ram
+    from ram.evaluation import error_report
+    first = FIRST_DRAW if args.eval_seed is None else args.eval_seed
+    seeds = range(first, first + args.eval_draws)
+    print(f"test canvases drawn {len(seeds)} times, from eval seeds {seeds[0]}-{seeds[-1]}", flush=True)
+    draws = []
+    for eval_seed in seeds:
+        data = ram.load_data(config.replace(eval_seed=eval_seed), test_only=True)
+        draws.append((count_errors(model, data, samples, args.seed, quiet=True), data.y_test))
+        print(f"eval seed {eval_seed}: " + " / ".join(f"{100 * r['error']:.2f}" for r in draws[-1][0].values()) +
+              " % (deterministic / one sampled path / Monte Carlo)", flush=True)
+    pooled = {}
+    for name in draws[0][0]:
+        errors = [reports[name]["error"] for reports, _ in draws]
+        print(f"test error ({name}) over {len(errors)} draws: {100 * statistics.fmean(errors):.2f}% "
+              f"+- {100 * statistics.stdev(errors):.2f} (std over draws)", flush=True)
+        pooled[name] = {**error_report(np.concatenate([reports[name]["probabilities"] for reports, _ in draws]),
+                                       np.concatenate([labels for _, labels in draws])), "draws": errors}
+    return pooled
 
 
 if __name__ == "__main__":

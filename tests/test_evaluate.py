@@ -225,3 +225,23 @@ def test_monte_carlo_averages_every_sampled_path():
     one = predict(model, dataset, samples=1, seed=seed)
     assert np.abs(got - one).max() > 1e-4
     np.testing.assert_allclose(one[:16], paths[0][0], rtol=1e-5, atol=1e-7)  # one path: the first draw
+
+
+def test_eval_draws_count_each_fresh_draw_and_pool_them(mnist_path, capsys):
+    """--eval-draws 2: each draw is count_errors on the test canvases of its own eval seed (100000 and
+    100001 unless --eval-seed says otherwise), the draws differ, and the pooled error is their mean
+    (equal draws); plain MNIST, which has no canvases, refuses it in one line."""
+    config = small_config(dataset="translated_mnist", image_size=60, glimpses=2, data_path=mnist_path)
+    model = RecurrentAttentionModel(config)
+    args = evaluate.parse_args(["run_translated_mnist", "--eval-draws", "2", "--samples", "2"])
+    pooled = evaluate.count_over_draws(model, config, 2, args)
+    assert "eval seeds 100000-100001" in capsys.readouterr().out
+    for name, r in pooled.items():
+        assert r["count"] == 20000 and r["error"] == pytest.approx(np.mean(r["draws"]))
+    for eval_seed, draw in zip((100000, 100001), pooled["deterministic"]["draws"]):
+        data = ram.load_data(config.replace(eval_seed=eval_seed), test_only=True)
+        assert evaluate.count_errors(model, data, 2, 0, quiet=True)["deterministic"]["error"] == draw
+    canvases = [ram.load_data(config.replace(eval_seed=s), test_only=True).test_arrays(4)[0] for s in (100000, 100001)]
+    assert not np.array_equal(*canvases)
+    with pytest.raises(SystemExit, match="`mnist` has no canvases to draw"):
+        evaluate.main(["run_mnist", "--eval-draws", "2", "--data", mnist_path, "--images", "0"])
