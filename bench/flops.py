@@ -5,9 +5,9 @@ import math
 
 
 def matmul_multiply_adds(layer):
-    """Multiply-adds of applying every weight matrix (2-D weight: inputs x outputs) of `layer` once
-    (a Dense kernel; an LSTM's kernel and recurrent kernel)."""
-    return sum(int(v.shape[0]) * int(v.shape[1]) for v in layer.weights if len(v.shape) == 2)
+    """Multiply-adds of applying every weight matrix (a 2-D kernel: inputs x outputs) of `layer` once
+    (a Dense kernel; a recurrent cell's kernel and recurrent kernel, not a GRU's two-row bias)."""
+    return sum(int(v.shape[0]) * int(v.shape[1]) for v in layer.weights if len(v.shape) == 2 and "kernel" in v.name)
 
 
 def conv_multiply_adds(conv, output_shape):
@@ -39,8 +39,7 @@ def ram_multiply_adds(model):
     """Multiply-adds of the RAM's deterministic evaluation of one image, by part, and their `total`.
 
     Per glimpse: the retina (each of the zooms' patch x patch pixels of each colour the mean of scale**k squared
-    image pixels: one multiply-add each; the implementation shares these block means across a batch,
-    `GlimpseSensor.pyramid`), the glimpse network and the core. Per chosen location (glimpses - 1; one
+    image pixels: one multiply-add each, as `GlimpseSensor.gather` reads them), the glimpse network and the core. Per chosen location (glimpses - 1; one
     more with a context network, none with `random_glimpses`): the policy. Once: the classifier, and
     the context network (its matrices and the coarse view's average over every pixel of every colour). The baseline
     is used in training only."""

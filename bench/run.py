@@ -27,7 +27,7 @@ from bench.flops import chosen_locations, matmul_multiply_adds, ram_multiply_add
 CONFIGS = ("run_mnist", "run_translated_mnist", "run_cluttered_mnist", "run_cluttered_mnist_100")
 SHIPPED = ("run_mnist", "run_mnist_fast", "run_translated_mnist", "run_cluttered_mnist", "run_cluttered_mnist_100")
 BACKENDS = ("tensorflow", "jax")
-CORES = ("lstm", "rnn")
+from ram.cores import CORES  # noqa: E402
 BATCHES = (32, 128)
 
 

@@ -32,7 +32,7 @@ class Field:
 
 
 from .datasets import NAMES as DATASETS  # noqa: E402  (one module per data set in ram/datasets/)
-CORES = ("lstm", "rnn")
+from .cores import CORES  # noqa: E402  (their names: the keys of ram/cores.py's registry)
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "linear")
 FIRST_LOCATIONS = ("random", "center", "context")
@@ -69,7 +69,7 @@ FIELDS = {
     "glimpse_conv": Field(0, "filters of a convolutional glimpse encoder; 0: off", int, min=0, role="weights"),
     "location_hidden": Field(128, "units of h_l = ReLU(W l)", int, min=1, role="weights"),
     "glimpse_size": Field(256, "units of the glimpse feature g = ReLU(W h_g + W h_l)", int, min=1, role="weights"),
-    "core": Field("lstm", "recurrent core: `lstm` or the paper's ReLU `rnn`", str, choices=CORES, role="weights"),
+    "core": Field("lstm", "recurrent core: a name in ram/cores.py", str, choices=tuple(CORES), role="weights"),
     "core_size": Field(256, "units of the core's hidden state h_t", int, min=1, role="weights"),
     # location policy
     "location_std": Field(0.15, "std of the Gaussian location policy", Real, above=0, role="model"),

@@ -4,6 +4,7 @@ from keras import ops
 
 from . import backend
 from .config import MODEL_FIELDS, input_shape, saved_config
+from .cores import CORES
 from .glimpse import GlimpseNetwork, GlimpseSensor, channels_of
 from .losses import gaussian_log_prob, hybrid_loss
 
@@ -64,13 +65,6 @@ class ContextNetwork(keras.layers.Layer):
         return {**super().get_config(), "grid": self.grid, "units": self.units}
 
 
-def make_core(kind, units):
-    """The recurrent core: an LSTM cell, or the paper's h_t = ReLU(W h_{t-1} + W g_t)."""
-    if kind == "lstm":
-        return keras.layers.LSTMCell(units, name="core")
-    return keras.layers.SimpleRNNCell(units, activation="relu", name="core")
-
-
 class PolicySeedGenerator(keras.random.SeedGenerator):
     """The policy's random generator (first glimpses, sampled moves, dropout): keras.random's, with each
     tf.distribute replica drawing its own numbers."""
@@ -99,7 +93,7 @@ class RecurrentAttentionModel(keras.Model):
                                     s["unit_pixels"], name="glimpse_sensor")
         self.glimpse_network = GlimpseNetwork(s["glimpse_hidden"], s["location_hidden"], s["glimpse_size"],
                                               s["glimpse_conv"], name="glimpse_network")
-        self.core = make_core(s["core"], s["core_size"])
+        self.core = CORES[s["core"]](s["core_size"])
         self.context_network = (ContextNetwork(s["context_grid"], s["core_size"], name="context_network")
                         if s["first_location"] == "context" else None)
         self.policy = LocationPolicy(s["policy_hidden"], name="location_policy")
@@ -147,7 +141,7 @@ class RecurrentAttentionModel(keras.Model):
         s = self.settings
         std = s["location_std"] if std is None else std
         batch = ops.shape(images)[0]
-        state = [ops.zeros((batch, s["core_size"]))] * (2 if s["core"] == "lstm" else 1)
+        state = self.core.get_initial_state(batch)  # a list: (h,) or an LSTM's (h, c), zeros
         locations, glimpses, draws = [], [], []  # draws: what `_choose` returns with each chosen location
         if self.context_network is not None:  # h_0 from the whole image; the policy picks the first glimpse
             h = self.context_network(images)

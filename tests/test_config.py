@@ -89,7 +89,7 @@ def test_unknown_field_suggests_the_closest_name():
     ("glimpses", 2.5, "glimpses: expected int, got float 2.5"),
     ("glimpses", True, "glimpses: expected int, got bool True"),
     ("optimizer", "adamw", "optimizer: 'adamw' is not one of 'sgd', 'adam'"),
-    ("core", "gru", "core: 'gru' is not one of 'lstm', 'rnn'"),
+    ("core", "transformer", "core: 'transformer' is not one of 'lstm', 'rnn', 'gru'"),
     ("lr_schedule", "cosine", "lr_schedule: 'cosine' is not one of 'constant', 'linear'"),
     ("image_size", 60, "image_size: `mnist` images are 28x28"),
     ("distractor_size", 29, "distractor_size: 29 is above the maximum 28"),

@@ -26,6 +26,13 @@ def test_a_tiny_rnn_ram_by_hand():
                      "context_network": 0, "total": 240 + 642 + 273 + 72 + 70}
 
 
+@pytest.mark.parametrize("core,gates", [("rnn", 1), ("lstm", 4), ("gru", 3)])
+def test_each_core_counts_its_gates_matrices_and_no_bias(core, gates):
+    """A core applies `gates` pairs of matrices per glimpse, g (6) -> 7 and h (7) -> 7: (6 + 7) x 7 each.
+    A GRU's bias is two rows (reset gate after the recurrent matrix): no matrix, no multiply-adds."""
+    assert count(core=core)["core"] == 3 * gates * (6 + 7) * 7
+
+
 def test_lstm_context_network_and_random_glimpses():
     plain = count()
     lstm = count(core="lstm")  # four gates: 4 x the RNN's matrices

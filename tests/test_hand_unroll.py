@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 import ram
+import ram.cores
 from helpers import small_config
 
 IMAGES = np.random.default_rng(3).random((5, 28, 28)).astype("float32")
@@ -34,7 +35,14 @@ def sigmoid(x):
 
 
 def core_step(core, g, h, c):
-    """Keras's LSTMCell (gates i, f, c, o) or SimpleRNNCell with ReLU, in numpy."""
+    """Keras's LSTMCell (gates i, f, c, o), GRUCell (gates z, r, candidate; reset after the recurrent
+    matrix, a bias row for each side) or SimpleRNNCell with ReLU, in numpy."""
+    if isinstance(core, keras.layers.GRUCell):
+        bias_in, bias_rec = core.bias.numpy()
+        x_z, x_r, x_h = np.split(g @ core.kernel.numpy() + bias_in, 3, axis=-1)
+        h_z, h_r, h_h = np.split(h @ core.recurrent_kernel.numpy() + bias_rec, 3, axis=-1)
+        z, r = sigmoid(x_z + h_z), sigmoid(x_r + h_r)
+        return z * h + (1 - z) * np.tanh(x_h + r * h_h), c
     z = g @ core.kernel.numpy() + h @ core.recurrent_kernel.numpy() + core.bias.numpy()
     if isinstance(core, keras.layers.LSTMCell):
         i, f, candidate, o = np.split(z, 4, axis=-1)
@@ -92,7 +100,7 @@ def test_context_network_sets_h0_and_the_cell_state_starts_at_zero():
     np.testing.assert_allclose(path["logits"].numpy(), logits, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("core", ["lstm", "rnn"])
+@pytest.mark.parametrize("core", sorted(ram.cores.CORES))
 @pytest.mark.parametrize("glimpses", [1, 3])
 def test_classifier_reads_the_last_output_after_exactly_t_glimpses(core, glimpses):
     """The logits are the classifier on h_T, the core's output after the last of T glimpses (not an
