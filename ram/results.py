@@ -131,32 +131,56 @@ def percent(summary, key):
     return f"{100 * mean:.2f}" + (f" ± {100 * std:.2f}" if std is not None else "")
 
 
-# The shipped defaults, with what their runs do not record: the paper's number (NIPS / arXiv version,
-# one glimpse sequence), the best public reimplementation's and the minutes one run takes alone on the
-# 2-core development machine (seed 0's; cluttered 60x60: seed 1's, the first of its seeds to run alone;
-# docs/speed.md).
+# README's results, task by task: the paper's number (NIPS / arXiv version, one glimpse sequence), the best
+# public reimplementation's, the paper's model here (paper/, its config script) and the project's shipped
+# defaults, each with the minutes one run takes alone on the 2-core development machine (docs/speed.md;
+# None: not timed alone yet).
 BENTREVETT = "[bentrevett](https://github.com/bentrevett/recurrent-attention-model)"
-SHIPPED = [
-    ("run_mnist", "MNIST 28x28, 6 glimpses", "1.12 / 1.29", f"1.08 {BENTREVETT}", "31"),
-    ("run_mnist_fast", "MNIST 28x28, RNN core", "1.12 / 1.29", f"1.08 {BENTREVETT}", "12"),
-    ("run_translated_mnist", "translated 60x60", "1.20 / 1.84", f"1.87 {BENTREVETT}", "39"),
-    ("run_cluttered_mnist", "cluttered 60x60, 4 pieces", "4.04 / 5.23", f"2.13 {BENTREVETT}", "62"),
-    ("run_cluttered_mnist_100", "cluttered 100x100, 8 pieces", "— / 10.83",
-     "5.9, MC 10 [slundqui/tfRAM](https://github.com/slundqui/tfRAM)", "54"),
+TASKS = [
+    ("MNIST 28x28", "1.12 / 1.29", f"1.08 {BENTREVETT}", ("paper/mnist", None),
+     [("run_mnist_fast", "12"), ("run_mnist", "31")]),
+    ("translated 60x60", "1.20 / 1.84", f"1.87 {BENTREVETT}", ("paper/translated_mnist", None),
+     [("run_translated_mnist", "39")]),
+    ("cluttered 60x60, 4 pieces", "4.04 / 5.23", f"2.13 {BENTREVETT}", ("paper/cluttered_mnist", None),
+     [("run_cluttered_mnist", "62")]),
+    ("cluttered 100x100, 8 pieces", "— / 10.83", "5.9, MC 10 [slundqui/tfRAM](https://github.com/slundqui/tfRAM)",
+     ("paper/cluttered_mnist_100", None), [("run_cluttered_mnist_100", "54")]),
 ]
+SHIPPED = [script for *_, defaults in TASKS for script, _ in defaults]  # the shipped defaults' config scripts
+PAPER_MODELS = [paper for *_, (paper, _), _ in TASKS]  # the paper's model's config script per task
+
+
+def additions(config, paper):
+    """What a config adds to the paper's model (`paper`, a config), in words: '' if nothing."""
+    words = {"core": lambda v: f"{v.upper()} core", "glimpse_hidden": lambda v: f"{v}-unit h_g",
+             "policy_hidden": lambda v: "MLP policy" if v else "linear policy",
+             "first_location": lambda v: "context network (Ba et al.)" if v == "context" else f"first glimpse {v}",
+             "location_penalty": lambda v: "location penalty" if v else None}
+    return ", ".join(w for name, word in words.items() if config[name] != paper[name] and (w := word(config[name])))
 
 
 def markdown_table(root="."):
-    """README's results table, from the shipped folders' summary.json: test error in %, mean ± sample
-    standard deviation over the n seeds."""
-    rows = ["| task | one sequence | one sampled sequence | MC 10 | n | paper | best public | min | command |",
-            "|---|---|---|---|---|---|---|---|---|"]
-    for script, task, paper, public, minutes in SHIPPED:
-        folder = script_config(os.path.join(root, f"{script}.py")).results_dir
-        summary = read_json(os.path.join(root, folder, "summary.json"))
-        errors = [percent(summary, key) for key in ("test_error", "test_error_sampled", "test_error_mc")]
-        rows.append(f"| {task} | **{errors[0]}** | {errors[1]} | {errors[2]} | {summary['runs']} | {paper} | "
-                    f"{public} | {minutes} | `python {script}.py` |")
+    """README's results table, from the paper's models' and the shipped folders' summary.json: test error
+    in %, mean ± sample standard deviation over the n seeds."""
+    rows = ["| task | model | one sequence | one sampled sequence | MC 10 (test-time average) | n | paper | "
+            "best public | min | command |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for task, paper_error, public, (paper_script, paper_minutes), defaults in TASKS:
+        paper = script_config(os.path.join(root, f"{paper_script}.py"))
+        for script, minutes in [(paper_script, paper_minutes)] + defaults:
+            config = script_config(os.path.join(root, f"{script}.py"))
+            model = "the paper's RAM" if script == paper_script else "ours: " + additions(config, paper)
+            command = f"`python -m {script.replace('/', '.')}`" if script == paper_script else f"`python {script}.py`"
+            path = os.path.join(root, config.results_dir, "summary.json")
+            first = script == paper_script  # the task, the paper's and the best public numbers: once per task
+            cells = [task, model] if first else ["", model]
+            if not os.path.exists(path):
+                cells += ["not trained yet", "", "", "0"]
+            else:
+                summary = read_json(path)
+                errors = [percent(summary, key) for key in ("test_error", "test_error_sampled", "test_error_mc")]
+                cells += [f"**{errors[0]}**", errors[1], errors[2], str(summary["runs"])]
+            cells += [paper_error, public] if first else ["", ""]
+            rows.append("| " + " | ".join(cells + [minutes or "", command]) + " |")
     return "\n".join(rows)
 
 

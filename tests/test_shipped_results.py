@@ -10,7 +10,7 @@ import pytest
 
 import ram
 from ram.scripts import script_config
-from ram.results import ERRORS, SHIPPED, percent, run_results, summarize
+from ram.results import ERRORS, PAPER_MODELS, SHIPPED, percent, run_results, summarize
 from ram.files import read_json
 from ram.saving import load_model
 from helpers import ROOT, count_wrong, tracked_files
@@ -69,11 +69,19 @@ def test_shipped_files_are_the_tracked_ones_whatever_a_user_ran(tmp_path):
     assert tracked_files(tmp_path, "*summary.json") == ["MNIST_Results/summary.json", "results/archive/e1/summary.json"]
 
 
-def test_the_five_defaults_and_the_archive_are_found():
+def results_dir_of(script):
+    return os.path.join(ROOT, script_config(os.path.join(ROOT, f"{script}.py")).results_dir)
+
+
+TRAINED_PAPER_MODELS = [p for p in PAPER_MODELS if os.path.exists(os.path.join(results_dir_of(p), "summary.json"))]
+
+
+def test_the_five_defaults_the_papers_models_and_the_archive_are_found():
     top = [f for f in SHIPPED_FOLDERS if os.sep not in f]
     assert top == ["MNIST_Results", "MNIST_cluttered_100_Results", "MNIST_cluttered_Results", "MNIST_fast_Results",
                    "MNIST_translated_Results"]
-    assert all(f.startswith(os.path.join("results", "archive")) for f in SHIPPED_FOLDERS if f not in top)
+    paper = [os.path.relpath(results_dir_of(p), ROOT) for p in TRAINED_PAPER_MODELS]
+    assert all(f.startswith(os.path.join("results", "archive")) for f in SHIPPED_FOLDERS if f not in top + paper)
     assert len(SHIPPED_FOLDERS) > len(top)
 
 
@@ -100,7 +108,7 @@ def docstring_claim(summary):
             f"{percent(summary, 'test_error_mc')} % averaging 10")
 
 
-@pytest.mark.parametrize("script", [row[0] for row in SHIPPED])
+@pytest.mark.parametrize("script", SHIPPED + TRAINED_PAPER_MODELS)
 def test_config_docstring_claims_the_shipped_errors(script):
     """A user reads the result in the config script: it must be its shipped folder's summary.json."""
     with open(os.path.join(ROOT, f"{script}.py")) as file:
