@@ -47,7 +47,7 @@ def ram_multiply_adds(model):
     glimpses, choices = s["glimpses"], chosen_locations(model)
     height, width = model.image_shape[:2]
     network = model.glimpse_network
-    shapes = network.encoder_shapes((None, s["zooms"], s["patch_size"], s["patch_size"]))
+    shapes = network.encoder_shapes((None, s["zooms"], s["patch_size"], s["patch_size"], s["channels"]))
     encoder = sum(conv_multiply_adds(conv, out) for conv, out in zip(network.encoder, shapes[1:]))
     parts = {"retina": glimpses * s["channels"] * s["patch_size"] ** 2 * sum(s["zoom_scale"] ** (2 * k) for k in range(s["zooms"])),
              "glimpse_network": glimpses * (matmul_multiply_adds(network) + encoder),

@@ -42,9 +42,11 @@ def error_report(probabilities, labels, classes=None):
 
 def record_glimpses(model, images, seed=None):
     """The deterministic path on `images` (N, H, W[, C]): locations (N, T, 2), what the sensor saw
-    (N, T, zooms, patch, patch[, C]), and the predicted classes (N,)."""
+    (N, T, zooms, patch, patch[, C], grey without its channel, as the pictures draw it), and the
+    predicted classes (N,)."""
     if seed is not None:
         model.reseed(seed)
     path = model.glimpse_path(ops.convert_to_tensor(images), sample=False, return_glimpses=True)
-    return (ops.convert_to_numpy(path["locations"]), ops.convert_to_numpy(path["glimpses"]),
+    glimpses = ops.convert_to_numpy(path["glimpses"])
+    return (ops.convert_to_numpy(path["locations"]), glimpses[..., 0] if model.settings["channels"] == 1 else glimpses,
             np.argmax(ops.convert_to_numpy(path["logits"]), axis=1))

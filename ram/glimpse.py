@@ -18,8 +18,8 @@ class GlimpseSensor(keras.layers.Layer):
     patch * scale**k pixels; pixels outside the image read as 0. A glimpse gathers only the pixels
     under its patches (`read`: (patch * scale**k)^2 per zoom, whatever the image's size) and
     averages them over scale**k x scale**k blocks, so its cost does not grow with the image and it
-    compiles under XLA. Grey images are (B, H, W) and give glimpses (B, zooms, patch, patch); colour
-    images (B, H, W, C) give (B, zooms, patch, patch, C).
+    compiles under XLA. Images are (B, H, W, C), grey ones with C = 1; glimpses (B, zooms, patch,
+    patch, C).
     """
 
     def __init__(self, image_size, patch_size=8, zooms=1, scale=2, unit_pixels=None, **kwargs):
@@ -43,12 +43,12 @@ class GlimpseSensor(keras.layers.Layer):
         return ops.floor(centre[:, None, :] - sizes[None, :, None] / 2 + 0.5)
 
     def flatten(self, images):
-        """The images as the glimpses read them, once per batch: (B, H, W[, C]) -> (B, H * W * C)."""
+        """The images as the glimpses read them, once per batch: (B, H, W, C) -> (B, H * W * C)."""
         return ops.reshape(images, (ops.shape(images)[0], -1))
 
-    def read(self, flat_images, locations, channels=1):
-        """Glimpses at `locations` (B, 2) from `flatten(images)` of images with `channels` channels:
-        (B, zooms, patch, patch) for grey images (B, H, W), (B, zooms, patch, patch, C) for (B, H, W, C).
+    def read(self, flat_images, locations, channels):
+        """Glimpses (B, zooms, patch, patch, C) at `locations` (B, 2) from `flatten(images)` of images
+        (B, H, W, C) with C = `channels`.
         The patches' corners are computed here, in the caller's graph; the gathers (`gather`) are
         compiled by XLA, several times faster than TensorFlow's own kernels (inside a compiled training
         step they are simply part of it)."""
@@ -56,7 +56,7 @@ class GlimpseSensor(keras.layers.Layer):
             self._compiled_gather = backend.xla_compiled(self.gather)
         return self._compiled_gather(flat_images, ops.cast(self.patch_start(locations), "int32"), channels)
 
-    def gather(self, flat_images, starts, channels=1):
+    def gather(self, flat_images, starts, channels):
         """Glimpses from `flatten(images)` with their zooms' top-left pixels `starts` (B, zooms, 2) int
         (x, y). Per zoom k (s = scale**k): gathers the (patch * s)^2 pixels from the corner on (those
         outside the image as 0), then averages each s x s block."""
@@ -70,29 +70,21 @@ class GlimpseSensor(keras.layers.Layer):
                       * ops.cast((y >= 0) & (y < self.height), "float32")[:, :, None])  # (B, p s, p s)
             x, y = ops.clip(x, 0, self.width - 1), ops.clip(y, 0, self.height - 1)
             pixel = y[:, :, None] * self.width + x[:, None, :]  # (B, p s, p s) pixel of the image
-            if channels > 1:  # (B, p s, p s, C): each channel of that pixel
-                pixel = pixel[..., None] * channels + ops.arange(channels, dtype="int32")
-                inside = inside[..., None]
-            values = ops.take_along_axis(flat_images, ops.reshape(pixel, (ops.shape(pixel)[0], -1)), axis=1)
-            values = ops.reshape(ops.cast(values, "float32"), ops.shape(pixel)) * inside
+            value = pixel[..., None] * channels + ops.arange(channels, dtype="int32")  # (B, p s, p s, C): its channels
+            values = ops.take_along_axis(flat_images, ops.reshape(value, (ops.shape(value)[0], -1)), axis=1)
+            values = ops.reshape(ops.cast(values, "float32"), ops.shape(value)) * inside[..., None]
             blocks = ops.reshape(values, (-1, p, s, p, s, channels))  # rows (p, s), columns (p, s)
             rows = sum(blocks[:, :, d] for d in range(s))  # (B, p, p, s, C): each block's column sums, top down
             glimpses.append(sum(rows[:, :, :, d] for d in range(s)) / s**2)  # (B, p, p, C), in the old pyramid's order
-        shape = (-1, self.zooms, p, p) + ((channels,) if channels > 1 else ())
-        return ops.reshape(ops.stack(glimpses, axis=1), shape)
+        return ops.stack(glimpses, axis=1)  # (B, zooms, p, p, C)
 
     def call(self, images, locations):
-        # images (B, H, W) or (B, H, W, C), locations (B, 2) -> glimpses (B, zooms, patch, patch[, C])
-        return self.read(self.flatten(images), locations, channels_of(images))
+        # images (B, H, W, C), locations (B, 2) -> glimpses (B, zooms, patch, patch, C)
+        return self.read(self.flatten(images), locations, images.shape[3])
 
     def get_config(self):
         return {**super().get_config(), "image_size": self.image_size, "patch_size": self.patch_size,
                 "zooms": self.zooms, "scale": self.scale, "unit_pixels": self.unit_pixels}
-
-
-def channels_of(images):
-    """1 for grey images (B, H, W), C for (B, H, W, C)."""
-    return images.shape[3] if len(images.shape) == 4 else 1
 
 
 @keras.saving.register_keras_serializable("ram")
@@ -116,15 +108,15 @@ class GlimpseNetwork(keras.layers.Layer):
         self.where_out = keras.layers.Dense(output_size, use_bias=False, name="where_out")
 
     def encoder_shapes(self, glimpse_shape):
-        """(B, zooms, patch, patch[, C]) -> [(B, patch, patch, zooms * C), then each convolution's output shape]."""
-        channels = glimpse_shape[1] * (glimpse_shape[4] if len(glimpse_shape) == 5 else 1)
+        """(B, zooms, patch, patch, C) -> [(B, patch, patch, zooms * C), then each convolution's output shape]."""
+        channels = glimpse_shape[1] * glimpse_shape[4]
         shapes = [(None, glimpse_shape[2], glimpse_shape[3], channels)]  # zooms (and colours) as channels
         for layer in self.encoder:
             shapes.append(layer.compute_output_shape(shapes[-1]))
         return shapes
 
     def build(self, glimpse_shape, location_shape=(None, 2)):
-        # glimpse_shape (B, zooms, patch, patch[, C]), as the sensor gives it
+        # glimpse_shape (B, zooms, patch, patch, C), as the sensor gives it
         shapes = self.encoder_shapes(glimpse_shape)
         for layer, shape in zip(self.encoder, shapes):
             layer.build(shape)
@@ -134,17 +126,17 @@ class GlimpseNetwork(keras.layers.Layer):
         self.where_out.build((None, self.location_hidden))
 
     def encode(self, glimpse):
-        """What the glimpse shows, flattened: (B, zooms, patch, patch[, C]) -> (B, features)."""
+        """What the glimpse shows, flattened: (B, zooms, patch, patch, C) -> (B, features)."""
         x = glimpse
         if self.encoder:  # (B, patch, patch, zooms * C)
-            x = ops.moveaxis(x, 1, 3) if len(x.shape) == 5 else ops.transpose(x, (0, 2, 3, 1))
+            x = ops.moveaxis(x, 1, 3)
             x = ops.reshape(x, (ops.shape(x)[0], x.shape[1], x.shape[2], -1))
         for layer in self.encoder:
             x = layer(x)
         return ops.reshape(x, (ops.shape(x)[0], -1))
 
     def call(self, glimpse, locations):
-        # glimpse (B, zooms, patch, patch[, C]), locations (B, 2) -> g (B, output_size)
+        # glimpse (B, zooms, patch, patch, C), locations (B, 2) -> g (B, output_size)
         return ops.relu(self.what_out(self.what(self.encode(glimpse))) + self.where_out(self.where(locations)))
 
     def get_config(self):

@@ -3,9 +3,9 @@ import keras
 from keras import ops
 
 from . import backend
-from .config import MODEL_FIELDS, input_shape, saved_config
+from .config import MODEL_FIELDS, image_shape, input_shape, saved_config
 from .cores import CORES
-from .glimpse import GlimpseNetwork, GlimpseSensor, channels_of
+from .glimpse import GlimpseNetwork, GlimpseSensor
 from .losses import gaussian_log_prob, hybrid_loss
 
 @keras.saving.register_keras_serializable("ram")
@@ -47,18 +47,18 @@ class ContextNetwork(keras.layers.Layer):
         self.state = keras.layers.Dense(units, activation="tanh", name="state")
 
     def build(self, images_shape):
-        channels = images_shape[3] if len(images_shape) == 4 else 1
-        self.hidden.build((None, self.grid**2 * channels))
+        # images_shape (B, H, W, C)
+        self.hidden.build((None, self.grid**2 * images_shape[3]))
         self.state.build((None, self.units))
 
     def coarse(self, images):
-        """Cell means: images (B, H, W[, C]) -> (B, grid * grid * C)."""
-        g, rows, columns = self.grid, images.shape[1] // self.grid, images.shape[2] // self.grid
-        cells = ops.reshape(images, (-1, g, rows, g, columns, channels_of(images)))  # (B, row, pixel in row, column, pixel in column, C)
-        return ops.reshape(ops.mean(cells, axis=(2, 4)), (-1, g * g * channels_of(images)))
+        """Cell means: images (B, H, W, C) -> (B, grid * grid * C)."""
+        g, rows, columns, channels = self.grid, images.shape[1] // self.grid, images.shape[2] // self.grid, images.shape[3]
+        cells = ops.reshape(images, (-1, g, rows, g, columns, channels))  # (B, row, pixel in row, column, pixel in column, C)
+        return ops.reshape(ops.mean(cells, axis=(2, 4)), (-1, g * g * channels))
 
     def call(self, images):
-        # images (B, H, W[, C]) -> h_0 (B, units)
+        # images (B, H, W, C) -> h_0 (B, units)
         return self.state(self.hidden(self.coarse(images)))
 
     def get_config(self):
@@ -88,7 +88,8 @@ class RecurrentAttentionModel(keras.Model):
         settings = saved_config(settings)  # files saved before a field existed lack it
         self.settings = {key: settings[key] for key in MODEL_FIELDS}
         s = self.settings
-        self.image_shape = input_shape(s)  # (H, W[, C])
+        self.image_shape = input_shape(s)  # what `model(images)` takes: (H, W) grey, (H, W, C) in colour
+        self.inner_shape = image_shape(s) + (s["channels"],)  # what every layer inside reads: (H, W, C)
         self.sensor = GlimpseSensor(self.image_shape[:2], s["patch_size"], s["zooms"], s["zoom_scale"],
                                     s["unit_pixels"], name="glimpse_sensor")
         self.glimpse_network = GlimpseNetwork(s["glimpse_hidden"], s["location_hidden"], s["glimpse_size"],
@@ -107,12 +108,17 @@ class RecurrentAttentionModel(keras.Model):
                          for name in ("loss", "accuracy", "cross_entropy", "reinforce", "baseline_mse")}
         self.build((None,) + self.image_shape)
 
+    @staticmethod
+    def with_channels(images):
+        """The one place grey images get their channel: (B, H, W) -> (B, H, W, 1); (B, H, W, C) as it is."""
+        return images[..., None] if len(images.shape) == 3 else images
+
     def build(self, input_shape):
         s = self.settings
-        self.glimpse_network.build((None, s["zooms"], s["patch_size"], s["patch_size"]) + self.image_shape[2:])
+        self.glimpse_network.build((None, s["zooms"], s["patch_size"], s["patch_size"], s["channels"]))
         self.core.build((None, s["glimpse_size"]))
         if self.context_network is not None:
-            self.context_network.build((None,) + self.image_shape)
+            self.context_network.build((None,) + self.inner_shape)
         for head in (self.policy, self.baseline, self.classifier):
             head.build((None, s["core_size"]))
         self.built = True
@@ -121,7 +127,7 @@ class RecurrentAttentionModel(keras.Model):
         """Runs all T = `glimpses` glimpses over a batch.
 
         Args:
-            images: (B, H, W), or (B, H, W, C) with `channels` C > 1.
+            images: (B, H, W, C), or grey (B, H, W) (`with_channels` adds C = 1).
             sample: draw each chosen location from the Gaussian policy (training, sampled evaluation)
                 instead of taking its mean.
             return_glimpses: also return what the sensor saw.
@@ -136,10 +142,11 @@ class RecurrentAttentionModel(keras.Model):
             N chosen locations (N = T - 1, T with a context network, 0 with `random_glimpses`)
             `log_probs` (B, N) of the draws, `baselines` (B, N) and `squared_preactivations` (B, N),
             the policy means' squared pre-tanh values averaged over x and y; with `return_glimpses`,
-            `glimpses` (B, T, zooms, patch, patch[, C]).
+            `glimpses` (B, T, zooms, patch, patch, C).
         """
         s = self.settings
         std = s["location_std"] if std is None else std
+        images = self.with_channels(images)  # (B, H, W, C) from here on
         batch = ops.shape(images)[0]
         state = self.core.get_initial_state(batch)  # a list: (h,) or an LSTM's (h, c), zeros
         locations, glimpses, draws = [], [], []  # draws: what `_choose` returns with each chosen location
@@ -158,7 +165,7 @@ class RecurrentAttentionModel(keras.Model):
         locations.append(location)
         flat_images = self.sensor.flatten(images)  # what every glimpse gathers its pixels from
         for t in range(s["glimpses"]):  # fixed length: unrolled into one XLA graph
-            glimpse = self.sensor.read(flat_images, location, s["channels"])  # (B, Z, p, p[, C])
+            glimpse = self.sensor.read(flat_images, location, s["channels"])  # (B, Z, p, p, C)
             glimpses.append(glimpse)
             g = self.glimpse_network(glimpse, location)
             if dropout:
@@ -238,7 +245,7 @@ class RecurrentAttentionModel(keras.Model):
         """The hybrid loss and its parts on sampled glimpse paths of a training batch, and the number of
         paths (the batch size times `train_paths`); every backend's train_step differentiates this."""
         paths = self.settings["train_paths"]
-        if paths > 1:  # M paths per image: (B, H, W[, C]) -> (B * M, H, W[, C]), an image's copies adjacent
+        if paths > 1:  # M paths per image: (B, H, W, C) -> (B * M, H, W, C), an image's copies adjacent
             images, labels = ops.repeat(images, paths, axis=0), ops.repeat(labels, paths, axis=0)
         schedule = self.location_std_schedule
         std = None if schedule is None else schedule(self.optimizer.iterations)

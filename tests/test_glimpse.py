@@ -40,7 +40,7 @@ def test_sensor_matches_numpy_crop(size, patch, zooms, reach):
     images = rng.random((len(LOCATIONS), size, size)).astype(np.float32)
     locations = np.array(LOCATIONS, np.float32)
     sensor = GlimpseSensor(size, patch, zooms, 2, reach)
-    got = sensor(tf.constant(images), tf.constant(locations)).numpy()
+    got = sensor(tf.constant(images[..., None]), tf.constant(locations)).numpy()[..., 0]  # grey: one channel
     assert got.shape == (len(LOCATIONS), zooms, patch, patch)
     for i, loc in enumerate(LOCATIONS):
         want = numpy_glimpse(images[i], loc, patch, zooms, 2, size / 2 if reach is None else reach)
@@ -52,17 +52,17 @@ def test_sensor_axes_and_outside_pixels():
     image = np.zeros((1, 28, 28), np.float32)
     image[0, 0:4, 24:28] = 1.0  # bright block in the top-right corner
     sensor = GlimpseSensor(28, 8, 1)
-    top_right = sensor(tf.constant(image), tf.constant([[1.0, -1.0]])).numpy()[0, 0]
+    top_right = sensor(tf.constant(image[..., None]), tf.constant([[1.0, -1.0]])).numpy()[0, 0, ..., 0]
     np.testing.assert_array_equal(top_right[4:, :4], 1.0)  # block lands bottom-left of the patch
     assert top_right.sum() == 16
-    top_left = sensor(tf.constant(image), tf.constant([[-1.0, -1.0]])).numpy()[0, 0]
+    top_left = sensor(tf.constant(image[..., None]), tf.constant([[-1.0, -1.0]])).numpy()[0, 0, ..., 0]
     assert top_left.sum() == 0
 
 
 def test_sensor_compiles_with_xla():
     sensor = GlimpseSensor(60, 12, 3)
     fn = tf.function(lambda x, l: sensor(x, l), jit_compile=True)
-    images = np.random.default_rng(1).random((4, 60, 60)).astype(np.float32)
+    images = np.random.default_rng(1).random((4, 60, 60, 1)).astype(np.float32)
     locations = np.array([[0, 0], [-1, 1], [0.5, 0.25], [1, 1]], np.float32)
     np.testing.assert_allclose(fn(images, locations).numpy(), sensor(images, locations).numpy(), atol=1e-6)
 
@@ -73,7 +73,7 @@ def test_sensor_scale_3_and_locations_far_outside():
     locations = [(0.2, -0.4), (1.6, 0.0), (-2.5, -2.5), (0.9, 3.0), (-1.2, 1.1)]
     images = rng.random((len(locations), 40, 40)).astype(np.float32)
     sensor = GlimpseSensor(40, 5, 3, 3)
-    got = sensor(tf.constant(images), tf.constant(np.array(locations, np.float32))).numpy()
+    got = sensor(tf.constant(images[..., None]), tf.constant(np.array(locations, np.float32))).numpy()[..., 0]
     for i, loc in enumerate(locations):
         np.testing.assert_allclose(got[i], numpy_glimpse(images[i], loc, 5, 3, 3, 20.0), atol=1e-5, err_msg=str(loc))
     assert np.all(got[2] == 0)  # wholly outside
@@ -87,7 +87,7 @@ def test_sensor_scale_2_three_zooms_off_centre():
     rng = np.random.default_rng(5)
     images = rng.random((2, 32, 32)).astype(np.float32)
     sensor = GlimpseSensor(32, 4, 3, 2)
-    got = sensor(tf.constant(images), tf.constant([[0.25, -0.5], [-0.75, 0.5]], tf.float32)).numpy()
+    got = sensor(tf.constant(images[..., None]), tf.constant([[0.25, -0.5], [-0.75, 0.5]], tf.float32)).numpy()[..., 0]
     assert got.shape == (2, 3, 4, 4)
     for image, glimpse, (x, y) in zip(images, got, [(20, 8), (4, 24)]):
         padded = np.pad(image.astype(np.float64), 16)  # pixel (row, col) is padded[row + 16, col + 16]
@@ -128,18 +128,17 @@ def test_gathered_glimpses_equal_the_old_pyramids(height, width, channels, patch
     images = rng.random((12, height, width, channels)).astype(np.float32)
     locations = np.concatenate([rng.uniform(-1, 1, (8, 2)), [(-1.3, 1.1), (1, -1), (2.5, 0), (0.999, -0.999)]])
     sensor = GlimpseSensor((height, width), patch, zooms, scale)
-    tensor = images[..., 0] if channels == 1 else images
-    got = sensor(tf.constant(tensor), tf.constant(locations, tf.float32)).numpy()
+    got = sensor(tf.constant(images), tf.constant(locations, tf.float32)).numpy()
     starts = sensor.patch_start(tf.constant(locations, tf.float32)).numpy().astype(int)
     want = pyramid_glimpses(images, starts, patch, scale)
-    np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
 
 
 def test_sensor_reads_x_along_columns_on_a_rectangle():
     """On a 20 x 40 image (height x width) a location of x = 0.5 lies 10 columns right of the centre and
     y = -0.5 5 rows above it: a 2x2 patch there reads exactly the pixels (rows 4-5, columns 29-30)."""
     image = np.arange(20 * 40, dtype=np.float32).reshape(1, 20, 40)
-    got = GlimpseSensor((20, 40), 2, 1)(tf.constant(image), tf.constant([[0.5, -0.5]])).numpy()[0, 0]
+    got = GlimpseSensor((20, 40), 2, 1)(tf.constant(image[..., None]), tf.constant([[0.5, -0.5]])).numpy()[0, 0, ..., 0]
     np.testing.assert_array_equal(got, image[0, 4:6, 29:31])
 
 
@@ -152,7 +151,7 @@ def test_first_glimpse_at_places_the_first_glimpse():
     model = RecurrentAttentionModel(small_config(first_location="center"))
     path = model.glimpse_path(tf.constant(images), sample=False, return_glimpses=True, first_glimpse_at=(0.3, -0.7))
     np.testing.assert_allclose(path["locations"].numpy()[:, 0], np.tile([0.3, -0.7], (4, 1)), rtol=1e-6)
-    for image, glimpse in zip(images, path["glimpses"].numpy()[:, 0]):
+    for image, glimpse in zip(images, path["glimpses"].numpy()[:, 0, ..., 0]):  # grey: its one channel
         np.testing.assert_allclose(glimpse, numpy_glimpse(image, (0.3, -0.7), 8, 1, 2, 14.0), atol=1e-5)
     centred = model.glimpse_path(tf.constant(images), sample=False)["logits"].numpy()
     given = model.glimpse_path(tf.constant(images), sample=False, first_glimpse_at=(0.0, 0.0))["logits"].numpy()
@@ -181,11 +180,11 @@ def test_conv_encoder_matches_numpy(zooms, patch):
     from ram.glimpse import GlimpseNetwork
     rng = np.random.default_rng(4)
     network = GlimpseNetwork(glimpse_hidden=16, location_hidden=8, output_size=8, conv=3)
-    network.build((None, zooms, patch, patch))
+    network.build((None, zooms, patch, patch, 1))
     for v in network.weights:
         v.assign(rng.normal(scale=0.5, size=v.shape).astype(np.float32))
     glimpses = rng.random((4, zooms, patch, patch)).astype(np.float32)
-    got = network.encode(tf.constant(glimpses)).numpy()
+    got = network.encode(tf.constant(glimpses[..., None])).numpy()  # grey: one channel
     side = math.ceil(math.ceil(patch / 2) / 2)
     assert got.shape == (4, side * side * 6) and network.what.kernel.shape == (side * side * 6, 16)
     first, second = network.encoder

@@ -79,7 +79,7 @@ def unroll(model, images, locations=None):
         if locations is not None:
             location = locations[:, t]
         path.append(location)
-        read = model.sensor.read(flat_images, tf.constant(location, tf.float32))
+        read = model.sensor.read(flat_images, tf.constant(location, tf.float32), 1)  # grey: one channel
         reads.append(read.numpy())
         g = model.glimpse_network(read, tf.constant(location, tf.float32)).numpy()
         h, c = core_step(model.core, g, h, c)
