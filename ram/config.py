@@ -55,6 +55,7 @@ FIELDS = {
     "train_size": Field(None, "train on only N of the training images; None: all", int, min=1),
     "validation_size": Field(5000, "the MNIST tasks: training images held out for validation", int, min=1),
     "validation_split": Field(0.1, "`images` without validation/: share of train/ held out", Real, above=0, max=0.5),
+    "background": Field(255, "`images`: grey level (0-255) under transparent pixels", int, min=0, max=255),
     "image_memory_mb": Field(4096, "`images` folder: MB of decoded images kept in memory", int, min=0, role="output"),
     "train_shift": Field(0, "`mnist`: training digits move up to this many pixels; 0: off", int, min=0, max=8),
     "eval_seed": Field(1234, "seed of the validation and test sets' canvases", int, min=0),
@@ -127,7 +128,7 @@ PREVIOUS_VALUES = {
     "distribute": "none", "devices": None, "steps_per_execution": 1, "initial_model": None, "tensorboard": False,
     "tensorboard_images_every": 0, "location_penalty": 0.0, "random_glimpses": False, "image_height": None,
     "image_width": None, "channels": 1, "classes": 10, "class_names": None, "validation_split": 0.1,
-    "image_memory_mb": 4096,
+    "image_memory_mb": 4096, "background": 255,
 }
 # Fields that files may still hold but this version no longer has, with the one value it still runs.
 # (decay_rate, of the removed exponential schedule, is dropped whatever its value.)

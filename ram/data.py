@@ -28,6 +28,7 @@ class Data:
     and `config` (the run's config with what the data decides), then call `check_batches`.
     """
     decided_by_data = ()  # config fields the data sets (left unset in a config)
+    skipped = None  # a folder's files that reading left out: {reason: count} (results.json's `files_skipped`)
 
     def __init__(self, config, devices=None, test_only=False):
         """`devices`: the devices a keras.distribution splits each batch over (None: no split); the

@@ -102,6 +102,8 @@ def fit_run(config, run_dir, data, start_over):
     test = _final_test(model, config, data, state["history"], run_dir)
     state["wall_seconds"] = time.perf_counter() - start  # the whole run: compilation, training, final test
     doc = results_document(config, state, True, data.source, backend.versions(), test=test)
+    if data.skipped is not None:
+        doc["files_skipped"] = data.skipped
     if backend.writes_files():
         _write_run(model, run_dir, doc)
     return doc

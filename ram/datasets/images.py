@@ -11,59 +11,47 @@ whose decoded pixels fit in `image_memory_mb` is decoded once (in parallel) and 
 larger one is read and decoded from disk for every batch. Either way the batches are the same.
 """
 import os
-import re
 import zipfile
 
 import numpy as np
-from PIL import Image
 
 from ..data import VALIDATION_SPLIT, Data, DataError
+from ..image_files import EXTENSIONS, hidden, load_image, read_headers, undecodable, unreadable_message, walk_images
 
 TRAIN_SAMPLE = 3  # the seed (eval_seed, 3) of the training images --train-size keeps
-
-FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # keras.utils.image_dataset_from_directory's
-GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")  # PIL modes of one-channel images (LA: grey + alpha)
 ARRAYS = ("x_train", "y_train", "x_test", "y_test")
 SIZES_NAMED = 3  # a mixed-size error names the most common sizes
 PICTURES = 4  # the seed (eval_seed, 4) of the test images evaluate.py pictures
 
 
-def list_images(folder, class_names=None):
-    """Image files in `folder`/<class>/ (and its subfolders) in the order keras.utils.image_dataset_from_directory
-    lists them (shuffle=False): classes in sorted order, files in sorted order within each. `class_names`:
-    the training classes, which every class here must be one of. Returns (paths, labels int32, class names)."""
+def list_images(folder, class_names=None, skipped=None):
+    """Image files in `folder`/<class>/ (and its subfolders, symlinked ones too), classes in sorted
+    order, files in sorted order within each; hidden entries and other files are left out and counted
+    into `skipped` ({reason: count}). `class_names`: the training classes, which every class here must
+    be one of. Returns (paths, labels int32, class names)."""
     if not os.path.isdir(folder):
-        raise DataError(f"{folder}: no such folder; the images go in {folder}/<class name>/ (PNG, JPEG, BMP or GIF)")
-    found = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d)))
+        raise DataError(f"{folder}: no such folder; the images go in {folder}/<class name>/")
+    found = sorted(d for d in os.listdir(folder) if not hidden(d) and os.path.isdir(os.path.join(folder, d)))
     class_names = found if class_names is None else class_names
     unknown = [name for name in found if name not in class_names]
     if unknown:
         raise DataError(f"{folder} has the classes {unknown} that the training images lack (they have "
                         f"{class_names}); add them to train/ or remove them here")
-    paths, labels = [], []
+    paths, labels, problems = [], [], []
     for name in found:
-        for root, _, files in sorted(os.walk(os.path.join(folder, name)), key=lambda walk: walk[0]):
-            chosen = [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(FORMATS)]
-            paths += chosen
-            labels += [class_names.index(name)] * len(chosen)
+        chosen, left_out = walk_images(os.path.join(folder, name))
+        for reason, count in left_out.items():
+            if skipped is not None:
+                skipped[reason] = skipped.get(reason, 0) + count
+        if not chosen:
+            problems.append(f"{folder}/{name} holds no image files ({', '.join(EXTENSIONS)}); add some or remove the folder")
+        paths += chosen
+        labels += [class_names.index(name)] * len(chosen)
+    if problems:
+        raise DataError("; ".join(problems))
     if not paths:
-        raise DataError(f"{folder} holds no images: put PNG, JPEG, BMP or GIF files in {folder}/<class name>/")
+        raise DataError(f"{folder} holds no class folders: put the images in {folder}/<class name>/")
     return np.array(paths), np.array(labels, np.int32), class_names
-
-
-def read_headers(paths):
-    """Each file's (height, width) and whether every file is grey, from the headers alone; DataError
-    naming the first file that is no readable image."""
-    sizes, grey = [], True
-    for path in paths:
-        try:
-            with Image.open(str(path)) as image:  # str: numpy's str_ would show as np.str_('...')
-                sizes.append((image.height, image.width))
-                grey = grey and image.mode in GREY_MODES
-        except (OSError, SyntaxError, ValueError) as error:
-            raise DataError(f"{path} is not a readable image ({type(error).__name__}: {error}); "
-                            f"replace or remove it") from None
-    return np.array(sizes), grey
 
 
 def one_size(sizes, names, resize):
@@ -82,39 +70,30 @@ def one_size(sizes, names, resize):
     return tuple(int(n) for n in found[0])
 
 
-def decoder(channels, size, resize):
-    """A function: an image file's path -> its pixels (H, W, channels) uint8, resized to `size` with
-    antialiased bilinear interpolation (rounded back to uint8) if `resize`."""
+def decoder(channels, size, background):
+    """A function for tf.data: an image file's path -> its pixels (H, W, channels) uint8 as `load_image`
+    reads them (upright, alpha over `background`, resized to `size` where it differs)."""
     import tensorflow as tf
 
+    def load(path):
+        return load_image(path.decode() if isinstance(path, bytes) else str(path), channels, size, background)
+
     def read(path):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
-        if resize:
-            image = tf.cast(tf.round(tf.clip_by_value(tf.image.resize(image, size, antialias=True), 0, 255)), tf.uint8)
+        image = tf.numpy_function(load, [path], tf.uint8, stateful=False)
         return tf.ensure_shape(image, size + (channels,))
     return read
 
 
-def decode_all(paths, read):
-    """Every file decoded by `read`, in parallel, stacked; DataError naming a file that fails."""
+def decode_all(paths, read, check):
+    """Every file decoded by `read`, in parallel, stacked; where one fails, `check(paths)` names every
+    file that fails."""
     import tensorflow as tf
     ds = tf.data.Dataset.from_tensor_slices(paths).map(read, num_parallel_calls=tf.data.AUTOTUNE).batch(4096)
     try:
         return np.concatenate([batch.numpy() for batch in ds])
     except tf.errors.OpError:
-        check_decodable(paths, read)
+        check(paths)
         raise
-
-
-def check_decodable(paths, read):
-    """DataError naming the first of `paths` that `read` cannot decode."""
-    import tensorflow as tf
-    for path in paths:
-        try:
-            read(tf.constant(path))
-        except tf.errors.OpError as error:
-            reason = re.sub(r"\{\{.*?\}\}\s*", "", error.message.splitlines()[0]).strip()
-            raise DataError(f"{path} could not be decoded ({reason}); replace or remove it") from None
 
 
 def load_npz(path):
@@ -160,6 +139,17 @@ def check_labels(labels, class_names, where):
     return [str(name) for name in class_names]
 
 
+def stratified_holdout(labels, share, rng):
+    """A mask of the images held out to validate: `share` of each class (rounded, at least one, never
+    all of it), drawn by `rng`, so validation has the classes in the training images' proportions."""
+    held = np.zeros(len(labels), bool)
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        count = min(max(int(round(share * len(members))), 1), len(members) - 1)
+        held[rng.permutation(members)[:count]] = True
+    return held
+
+
 class Images(Data):
     """Your own images (module docstring), split into train / validation / test."""
     decided_by_data = ("image_height", "image_width", "channels", "classes", "class_names")
@@ -179,14 +169,15 @@ class Images(Data):
             if count < 1 or count >= len(y):
                 raise DataError(f"validation_split {config.validation_split} of {len(y)} training images holds out "
                                 f"{count}; raise it, or add a validation/ folder")
-            held = np.zeros(len(y), bool)
-            held[np.random.default_rng([config.eval_seed, VALIDATION_SPLIT]).permutation(len(y))[:count]] = True
+            held = stratified_holdout(y, config.validation_split, np.random.default_rng([config.eval_seed, VALIDATION_SPLIT]))
             splits["validation"], splits["train"] = (x[held], y[held]), (x[~held], y[~held])
         (self.x_train, self.y_train), (self.x_val, self.y_val), (self.x_test, self.y_test) = (
             splits[s] for s in ("train", "validation", "test"))
-        if config.train_size is not None:  # a seeded sample in file order: the first N would be whole classes
-            keep = np.sort(np.random.default_rng([config.eval_seed, TRAIN_SAMPLE]).permutation(len(self.y_train))
-                           [:config.train_size])
+        if config.train_size is not None:  # a seeded sample of every class, in file order
+            share = min(config.train_size / len(self.y_train), 1.0)
+            rng = np.random.default_rng([config.eval_seed, TRAIN_SAMPLE])
+            keep = np.sort(np.concatenate([rng.permutation(np.flatnonzero(self.y_train == c))[:max(1, round(share * n))]
+                                           for c, n in enumerate(np.bincount(self.y_train)) if n]))
             self.x_train, self.y_train = self.x_train[keep], self.y_train[keep]
         self.config = self.resolve(config, names)
         self.check_batches(test_only)
@@ -211,21 +202,35 @@ class Images(Data):
             raise DataError(f"{self.source} lacks {' and '.join(s + '/' for s in ('train', 'test') if s not in present)}: "
                             f"expected {self.source}/train/<class>/* and {self.source}/test/<class>/* "
                             f"(optionally validation/), or an .npz file")
-        paths, labels, names = list_images(os.path.join(self.source, "train"))
+        self.skipped = {}
+        paths, labels, names = list_images(os.path.join(self.source, "train"), skipped=self.skipped)
+        counts = np.bincount(labels, minlength=len(names))
+        lonely = [f"train/{name}" for name, count in zip(names, counts) if count < 2]
+        if lonely and "validation" not in present:
+            print(f"note: {', '.join(lonely)} hold{'s' * (len(lonely) == 1)} one image: it trains, but none of the "
+                  f"class validates; add images (or a validation/ folder)", flush=True)
         splits = {"train": (paths, labels)}
         for split in present[1:]:
-            splits[split] = list_images(os.path.join(self.source, split), names)[:2]
+            splits[split] = list_images(os.path.join(self.source, split), names, skipped=self.skipped)[:2]
         every = np.concatenate([p for p, _ in splits.values()])
-        sizes, grey = read_headers(every)
-        size, channels = one_size(sizes, every, resize), 1 if grey else 3
-        self.read = decoder(channels, size, bool(resize))
+        sizes, grey, unreadable = read_headers(every)
+        if unreadable:
+            raise DataError(unreadable_message(unreadable, len(every)))
+        size, channels = one_size(sizes, every, resize), 1 if grey.all() else 3
+        self.size, self.channels = size, channels  # what decoding (and its checks) needs
+        print(f"{self.source}: {len(names)} classes, " + ", ".join(
+            f"{split} {len(y):,}" for split, (_, y) in splits.items()) + " images; per class in train/: " +
+            ", ".join(f"{name} {count:,}" for name, count in zip(names, counts)) +
+            ("; skipped: " + ", ".join(f"{count:,} {reason}" for reason, count in self.skipped.items())
+             if self.skipped else ""), flush=True)
+        self.read = decoder(channels, size, self.config.background)
         self.cache = len(every) * size[0] * size[1] * channels <= self.config.image_memory_mb * 2**20
         if self.cache:
             splits = {s: (self._decode(p) if s == "test" or not test_only else p, y) for s, (p, y) in splits.items()}
         return splits, size, channels, names
 
     def _decode(self, paths):
-        images = decode_all(paths, self.read)
+        images = decode_all(paths, self.read, self.check_decodable)
         return images[..., 0] if images.shape[3] == 1 else images  # grey: (N, H, W)
 
     def _load_npz(self, resize, test_only):
@@ -300,10 +305,14 @@ class Images(Data):
         pick = np.sort(np.random.default_rng([self.eval_seed, PICTURES]).permutation(len(self.y_test))[:count])
         return self.to_model_input(tf.constant(self.x_test[pick])).numpy(), self.y_test[pick]
 
-    def check_decodable(self):
-        streamed = [x for x in (self.x_train, self.x_val, self.x_test) if x.dtype.kind in "US"]
-        if streamed:
-            check_decodable(np.concatenate(streamed), self.read)
+    def check_decodable(self, paths=None):
+        """DataError naming every file of `paths` (default: the streamed splits') that cannot be decoded."""
+        if paths is None:
+            streamed = [x for x in (self.x_train, self.x_val, self.x_test) if x.dtype.kind in "US"]
+            paths = np.concatenate(streamed) if streamed else []
+        failed = undecodable(paths, self.channels, self.size, self.config.background)
+        if failed:
+            raise DataError(unreadable_message(failed, len(paths), "could not be decoded"))
 
 
 DATASET = Images
