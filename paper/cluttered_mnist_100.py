@@ -1,6 +1,6 @@
 """The paper's RAM on cluttered MNIST 100x100 (Mnih et al. 2014, section 4.1): 8 glimpses of 12x12, 4 zooms.
 
-    python -m paper.cluttered_mnist_100 --runs 3
+    python -m paper.cluttered_mnist_100   # seeds 0-2
     # not run yet
 
 The paper's model: glimpse network h_g, h_l 128 and g 256 units (ReLU), a 256-unit ReLU RNN core, a
@@ -32,7 +32,7 @@ CONFIG = dict(
     epochs=150,
     decay_epochs=150,
     early_stopping_patience=0,
-    runs=1,
+    runs=3,                    # seeds 0, 1, 2
     results_dir="paper/MNIST_cluttered_100_Results",
 )
 

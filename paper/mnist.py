@@ -1,7 +1,8 @@
 """The paper's RAM on MNIST 28x28 (Mnih et al. 2014, section 4.1): 6 glimpses of 8x8, 1 zoom.
 
-    python -m paper.mnist --runs 3      # seeds 0-2, about 8 min each alone on 2 CPU cores
-    # not run yet
+    python -m paper.mnist               # seeds 0-2: 11.5, 12.1, 14.6 min beside other jobs on 2 CPU cores
+    # test error over 3 seeds: 1.35 ± 0.10 % with one glimpse sequence, 0.57 ± 0.04 % averaging 10
+    # (paper: 1.12 / 1.29 %)
 
 The paper's model: glimpse network h_g, h_l 128 and g 256 units (ReLU), a 256-unit ReLU RNN core, a
 linear location network with a fixed std, the first glimpse at random, no context network, no location
@@ -31,7 +32,7 @@ CONFIG = dict(
     epochs=120,
     decay_epochs=120,
     early_stopping_patience=0,
-    runs=1,
+    runs=3,                    # seeds 0, 1, 2
     results_dir="paper/MNIST_Results",
 )
 
