@@ -25,7 +25,7 @@ _MODULE_OF = {"load_data": "datasets", "load_mnist": "datasets.mnist",
               "GlimpseNetwork": "glimpse", "GlimpseSensor": "glimpse",
               "gaussian_log_prob": "losses", "hybrid_loss": "losses",
               "ContextNetwork": "model", "LocationPolicy": "model", "RecurrentAttentionModel": "model",
-              "load_model": "saving", "save_model": "saving"}
+              "load_model": "saving", "save_model": "saving", "predict": "prediction"}
 
 
 def __getattr__(name):

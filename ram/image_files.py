@@ -13,6 +13,7 @@ from PIL import Image, ImageOps
 EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp")  # any case
 HIDDEN_FILES = ("thumbs.db", "desktop.ini")  # what file managers leave beside pictures (any case)
 HIDDEN_FOLDERS = ("__MACOSX",)  # a Mac zip's resource forks
+HIDDEN_REASON = "hidden (dot file, __MACOSX, Thumbs.db, desktop.ini)"  # how a skipped hidden entry is counted
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")  # PIL modes of one-channel images
 EXIF_FORMATS = ("JPEG", "MPO", "TIFF", "WEBP")  # whose headers carry the EXIF orientation
 ERRORS_NAMED = 20  # an error about unreadable files names this many, then counts the rest
@@ -40,7 +41,7 @@ def walk_images(folder):
         seen.add(real)
         for entry in sorted(os.scandir(directory), key=lambda e: e.name):
             if hidden(entry.name):
-                skip("hidden (dot file, __MACOSX, Thumbs.db, desktop.ini)")
+                skip(HIDDEN_REASON)
             elif entry.is_dir():  # follows symlinks
                 visit(entry.path)
             elif entry.name.lower().endswith(EXTENSIONS):

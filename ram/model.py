@@ -237,7 +237,7 @@ class RecurrentAttentionModel(keras.Model):
         if "int" in dtype:
             raise ValueError(f"the model reads float pixels in [0, 1]; got {dtype} images (divide by 255)")
         shape = tuple(images.shape[1:])
-        if None not in shape and shape != tuple(self.image_shape):
+        if None not in shape and shape not in (tuple(self.image_shape), tuple(self.inner_shape)):  # grey: with C = 1 too
             raise ValueError(f"the model reads images (B, {', '.join(map(str, self.image_shape))}); got shape "
                              f"{tuple(images.shape)}")
 

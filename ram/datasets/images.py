@@ -16,7 +16,7 @@ import zipfile
 import numpy as np
 
 from ..data import VALIDATION_SPLIT, Data, DataError
-from ..image_files import EXTENSIONS, hidden, load_image, read_headers, undecodable, unreadable_message, walk_images
+from ..image_files import EXTENSIONS, HIDDEN_REASON, hidden, load_image, read_headers, undecodable, unreadable_message, walk_images
 
 TRAIN_SAMPLE = 3  # the seed (eval_seed, 3) of the training images --train-size keeps
 ARRAYS = ("x_train", "y_train", "x_test", "y_test")
@@ -31,7 +31,10 @@ def list_images(folder, class_names=None, skipped=None):
     be one of. Returns (paths, labels int32, class names)."""
     if not os.path.isdir(folder):
         raise DataError(f"{folder}: no such folder; the images go in {folder}/<class name>/")
-    found = sorted(d for d in os.listdir(folder) if not hidden(d) and os.path.isdir(os.path.join(folder, d)))
+    entries = os.listdir(folder)
+    if skipped is not None and any(hidden(d) for d in entries):
+        skipped[HIDDEN_REASON] = skipped.get(HIDDEN_REASON, 0) + sum(hidden(d) for d in entries)
+    found = sorted(d for d in entries if not hidden(d) and os.path.isdir(os.path.join(folder, d)))
     class_names = found if class_names is None else class_names
     unknown = [name for name in found if name not in class_names]
     if unknown:
