@@ -154,3 +154,21 @@ def test_predict_names_a_path_with_no_images_in_one_line(mnist_model, tmp_path):
     import predict
     with pytest.raises(SystemExit, match=r"^error: no image files at .*nothing_here; give image files"):
         predict.main([mnist_model, str(tmp_path / "nothing_here")])
+
+
+@pytest.mark.parametrize("samples", [0, 2])
+def test_the_exported_savedmodel_serves_what_predict_gives(mnist_model, mnist_path, tmp_path, samples):
+    """python -m ram.export, reloaded with tf.saved_model.load alone: uint8 images in, the probabilities
+    ram.predict gives for the same images, samples and seed; the same again on a second call."""
+    import tensorflow as tf
+    from ram.export import main as export_main
+    _, (digits, _) = ram.load_mnist(mnist_path)
+    images = digits[:20]
+    export_main([mnist_model, str(tmp_path / "served"), "--samples", str(samples), "--seed", "3"])
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    got = served.serve(images[..., None]).numpy()
+    want, _ = ram.predict(mnist_model, images.astype(np.float32) / 255, samples=samples, seed=3)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(served.serve(images[..., None]).numpy(), got)
+    with pytest.raises(SystemExit):  # never over an existing folder
+        export_main([mnist_model, str(tmp_path / "served")])
