@@ -60,3 +60,25 @@ def test_flop_count_counts_the_conv_encoder():
     conv = train_flops_per_image(ram.RecurrentAttentionModel(config.replace(glimpse_conv=4)))
     per_glimpse = 36 * 108 + 9 * 288 + (72 - 432) * 512
     assert conv - plain == 3 * 2 * 8 * per_glimpse
+
+
+def test_image_size_canvases_hold_one_test_digit_each_at_its_place(mnist_path):
+    """bench.image_size's canvases: each is black but for one 28x28 window that is an MNIST test digit
+    of its label, / 255."""
+    import numpy as np
+    from bench.image_size import canvases
+    from ram.datasets.mnist import load_mnist
+    _, (digits, labels) = load_mnist(mnist_path)
+    images, got_labels = canvases(100, 4, seed=1, data_path=mnist_path)
+    assert images.shape == (4, 100, 100) and images.dtype == np.float32
+    for image, label in zip(images, got_labels):
+        rows, cols = np.nonzero(image)
+        assert rows.max() - rows.min() < 28 and cols.max() - cols.min() < 28
+        found = False
+        for digit in digits[labels == label]:
+            r, c = np.nonzero(digit)
+            top, left = rows.min() - r.min(), cols.min() - c.min()
+            if 0 <= top <= 72 and 0 <= left <= 72 and np.array_equal(image[top:top + 28, left:left + 28], digit / np.float32(255)):
+                found = True
+                break
+        assert found and image.sum() == pytest.approx(image[rows.min():rows.max() + 1, cols.min():cols.max() + 1].sum())
