@@ -122,6 +122,7 @@ def evaluate(args):
                                                           for name, e in zip(data.class_names, per_class)))
     runs_folder = output_folder(model_path)
     folder = args.out or runs_folder
+    report_classes(reports, data, folder)
     out_dir = os.path.join(folder, "Images")
     if args.images > 0:
         images, labels = data.test_arrays(args.images)
@@ -138,6 +139,36 @@ def evaluate(args):
     return reports
 
 
+CONFUSION_PRINTED = 20  # classes up to which the confusion matrix is printed (the PNG always has it)
+
+
+def report_classes(reports, data, folder):
+    """Prints the deterministic path's top-k error, each class's precision, recall and F1, and (up to
+    CONFUSION_PRINTED classes) its confusion matrix; writes them to <folder>/evaluation.json and the
+    matrix to <folder>/confusion.png."""
+    from ram.evaluation import class_report
+    from ram.files import write_json
+    from ram.plots import plot_confusion
+    deterministic = reports["deterministic"]
+    probabilities = deterministic["probabilities"]
+    report = class_report(probabilities, deterministic["labels"], data.class_names)
+    if report["top_k"]:
+        print(f"top-{report['top_k']} error (deterministic): {100 * report['top_k_error']:.2f}%")
+    width = max(len(name) for name in report["class_names"])
+    print("class".ljust(width) + "  precision  recall     F1")
+    for name, p, r, f in zip(report["class_names"], report["precision"], report["recall"], report["f1"]):
+        print(f"{name.ljust(width)}  {100 * p:8.2f}%  {100 * r:6.2f}%  {100 * f:5.2f}%")
+    if len(report["class_names"]) <= CONFUSION_PRINTED:
+        print("confusion matrix (rows: true class, columns: predicted):")
+        for name, row in zip(report["class_names"], report["confusion"]):
+            print(f"  {name.ljust(width)} " + " ".join(f"{n:5d}" for n in row))
+    os.makedirs(folder, exist_ok=True)
+    write_json(os.path.join(folder, "evaluation.json"),
+               {**report, **{f"error_{name}": r["error"] for name, r in reports.items()}})
+    plot_confusion(report, os.path.join(folder, "confusion.png"))
+    print(f"per-class report: {os.path.join(folder, 'evaluation.json')}, {os.path.join(folder, 'confusion.png')}")
+
+
 def count_errors(model, data, samples, seed, quiet=False):
     """The test error three ways (deterministic policy, one sampled path, Monte Carlo over `samples`
     paths), printed as counted unless `quiet`: {protocol: error_report}, each with its `probabilities`."""
@@ -146,7 +177,8 @@ def count_errors(model, data, samples, seed, quiet=False):
     test = data.test()
     for name, paths in (("deterministic", 0), ("one sampled path", 1), (f"Monte Carlo over {samples} paths", samples)):
         probabilities = predict(model, test, paths, seed=seed)
-        r = reports[name] = {**error_report(probabilities, data.y_test), "probabilities": probabilities}
+        r = reports[name] = {**error_report(probabilities, data.y_test), "probabilities": probabilities,
+                             "labels": data.y_test}
         if not quiet:
             print(f"test error ({name}): {100 * r['error']:.2f}% +- {100 * r['stderr']:.2f} "
                   f"({r['wrong']} of {r['count']} wrong)", flush=True)
@@ -175,8 +207,10 @@ def count_over_draws(model, config, samples, args):
         errors = [reports[name]["error"] for reports, _ in draws]
         print(f"test error ({name}) over {len(errors)} draws: {100 * statistics.fmean(errors):.2f}% "
               f"+- {100 * statistics.stdev(errors):.2f} (std over draws)", flush=True)
-        pooled[name] = {**error_report(np.concatenate([reports[name]["probabilities"] for reports, _ in draws]),
-                                       np.concatenate([labels for _, labels in draws])), "draws": errors}
+        probabilities = np.concatenate([reports[name]["probabilities"] for reports, _ in draws])
+        labels = np.concatenate([labels for _, labels in draws])
+        pooled[name] = {**error_report(probabilities, labels), "draws": errors, "probabilities": probabilities,
+                        "labels": labels}
     return pooled
 
 

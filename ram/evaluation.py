@@ -1,4 +1,5 @@
-"""Test error of a trained model: deterministic policy, Monte Carlo over sampled paths, per class."""
+"""Test error of a trained model: deterministic policy, Monte Carlo over sampled paths, per class, the
+confusion matrix and precision, recall and F1 of each class."""
 import math
 
 import numpy as np
@@ -50,3 +51,25 @@ def record_glimpses(model, images, seed=None):
     glimpses = ops.convert_to_numpy(path["glimpses"])
     return (ops.convert_to_numpy(path["locations"]), glimpses[..., 0] if model.settings["channels"] == 1 else glimpses,
             np.argmax(ops.convert_to_numpy(path["logits"]), axis=1))
+
+
+def class_report(probabilities, labels, class_names, top_k=5):
+    """What a practitioner reads beside the error: the confusion matrix (rows: true class, columns:
+    predicted), each class's precision, recall and F1 (NaN where undefined), and the top-k error (k =
+    min(top_k, classes - 1); None for two classes)."""
+    labels = np.asarray(labels)
+    classes = len(class_names)
+    predicted = np.argmax(probabilities, axis=1)
+    confusion = np.zeros((classes, classes), np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    right = np.diag(confusion).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = right / confusion.sum(axis=0)
+        recall = right / confusion.sum(axis=1)
+        f1 = 2 * precision * recall / (precision + recall)
+    k = min(top_k, classes - 1)
+    top = np.argsort(-probabilities, axis=1, kind="stable")[:, :k] if k > 1 else None
+    return {"class_names": list(class_names), "confusion": confusion.tolist(),
+            "precision": precision.tolist(), "recall": recall.tolist(), "f1": f1.tolist(),
+            "top_k": k if k > 1 else None,
+            "top_k_error": None if top is None else float(np.mean(~np.any(top == labels[:, None], axis=1)))}

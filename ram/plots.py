@@ -132,3 +132,30 @@ def _mean_over_runs(runs, key):
     epochs = np.array(sorted(by_epoch))
     values = [np.array(by_epoch[e]) for e in epochs]
     return epochs, np.array([v.mean() for v in values]), np.array([v.std() for v in values])
+
+
+def plot_confusion(report, path):
+    """The confusion matrix of `class_report` as a PNG at `path`: counts, rows the true class, columns the
+    predicted one, each row's colour scaled to its class's count."""
+    plotted = hashlib.sha256(json.dumps(report["confusion"]).encode()).hexdigest()
+    _write_plot(path, plotted, lambda: confusion_figure(report))
+
+
+def confusion_figure(report):
+    confusion = np.array(report["confusion"])
+    names = report["class_names"]
+    side = min(2 + 0.45 * len(names), 30)
+    fig, ax = plt.subplots(figsize=(side, side))
+    rows = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
+    if len(names) <= 30:
+        for (i, j), count in np.ndenumerate(confusion):
+            if count:
+                ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+                        color="white" if rows[i, j] > 0.5 else "black")
+    ax.set_xticks(range(len(names)), names, rotation=90)
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true class")
+    fig.tight_layout()
+    return fig

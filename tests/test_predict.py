@@ -54,3 +54,17 @@ def test_a_seed_restarts_the_sampled_paths_seed_zero_included(seed):
     first = predict(model, dataset, samples=2, seed=seed)
     np.testing.assert_array_equal(predict(model, dataset, samples=2, seed=seed), first)
     assert np.abs(predict(model, dataset, samples=2) - first).max() > 1e-4
+
+
+def test_class_report_counts_by_hand():
+    """Three classes, six images: the confusion matrix, precision, recall and F1 counted by hand; top-2."""
+    from ram.evaluation import class_report
+    labels = [0, 0, 1, 1, 2, 2]
+    probabilities = np.array([[.7, .2, .1], [.2, .5, .3], [.1, .8, .1], [.1, .7, .2], [.5, .1, .4], [.2, .3, .5]])
+    r = class_report(probabilities, labels, ["a", "b", "c"])
+    assert r["confusion"] == [[1, 1, 0], [0, 2, 0], [1, 0, 1]]
+    np.testing.assert_allclose(r["precision"], [1 / 2, 2 / 3, 1])
+    np.testing.assert_allclose(r["recall"], [1 / 2, 1, 1 / 2])
+    np.testing.assert_allclose(r["f1"], [1 / 2, 0.8, 2 / 3])
+    assert r["top_k"] == 2 and r["top_k_error"] == pytest.approx(1 / 6)  # only the second image misses its class in the top 2
+    assert class_report(probabilities[:, :2], [0, 1, 1, 1, 0, 1], ["a", "b"])["top_k"] is None
