@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 
-from ram.cli import add_field_flags, field_overrides
+from ram.cli import add_field_flags, field_overrides, unknown_arguments
 from ram.config import saved_config
 from ram.errors import ConfigError, ModelFileError, RamError
 from ram.results import run_index, run_results
@@ -61,7 +61,12 @@ def parse_args(argv):
     add_field_flags(parser, {}, skip=("seed", "eval_seed", "data_path"),
                     title="config fields a model was trained with on the command line, as in "
                           "`python run_mnist.py --glimpses 4`: give the same flags here (default in brackets)")
-    return parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    flags = [flag for action in parser._actions for flag in action.option_strings]
+    problems = unknown_arguments(unknown, flags)  # each with the flag it may have meant
+    if problems:
+        parser.error("; ".join(problems))
+    return args
 
 
 def output_folder(model_path):

@@ -5,6 +5,7 @@ imported after it.
 """
 import argparse
 import ast
+import difflib
 import os
 import sys
 
@@ -36,7 +37,7 @@ def parse_args(argv, config=None, description=None):
     overrides = field_overrides(args)
     if args.data:
         overrides["data_path"] = args.data
-    return args, overrides, _unknown_arguments(unknown)
+    return args, overrides, unknown_arguments(unknown)
 
 
 def add_field_flags(parser, config, skip=(), title="config fields (this script's value in brackets)"):
@@ -58,14 +59,16 @@ def field_overrides(args):
             if getattr(args, f"field_{name}", None) is not None}
 
 
-def _unknown_arguments(tokens):
+def unknown_arguments(tokens, flags=()):
     """Messages for what argparse did not know: '--lerning-rate 0.1' -> "--lerning-rate: unknown flag
-    (did you mean --learning-rate?)"; a word that is no flag's value -> unexpected argument."""
+    (did you mean --learning-rate?)"; a word that is no flag's value -> unexpected argument. `flags`: the
+    command's own flags (`--images`), suggested before config fields when as close."""
     problems, takes_value = [], False
     for token in tokens:
         if token.startswith("-"):
             flag = token.split("=")[0]
-            close = closest_field(flag.lstrip("-"))
+            own = difflib.get_close_matches(flag, flags, n=1, cutoff=0.75)
+            close = own[0].lstrip("-") if own else closest_field(flag.lstrip("-"))
             problems.append(f"{flag}: unknown flag" + (f" (did you mean --{close.replace('_', '-')}?)" if close else ""))
             takes_value = "=" not in token
         elif takes_value:

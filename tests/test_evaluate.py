@@ -245,3 +245,12 @@ def test_eval_draws_count_each_fresh_draw_and_pool_them(mnist_path, capsys):
     assert not np.array_equal(*canvases)
     with pytest.raises(SystemExit, match="`mnist` has no canvases to draw"):
         evaluate.main(["run_mnist", "--eval-draws", "2", "--data", mnist_path, "--images", "0"])
+
+
+def test_a_mistyped_flag_is_named_with_the_flag_meant(capsys):
+    """evaluate.py's own flags and the config fields' are both suggested, as the training scripts do."""
+    with pytest.raises(SystemExit):
+        evaluate.parse_args(["run_mnist", "--imagse", "3", "--lerning-rate", "0.1", "--eval-sed", "2"])
+    message = capsys.readouterr().err
+    assert ("--imagse: unknown flag (did you mean --images?); --lerning-rate: unknown flag (did you mean "
+            "--learning-rate?); --eval-sed: unknown flag (did you mean --eval-seed?)") in message, message
