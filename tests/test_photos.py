@@ -172,3 +172,14 @@ def test_the_exported_savedmodel_serves_what_predict_gives(mnist_model, mnist_pa
     np.testing.assert_array_equal(served.serve(images[..., None]).numpy(), got)
     with pytest.raises(SystemExit):  # never over an existing folder
         export_main([mnist_model, str(tmp_path / "served")])
+
+
+def test_photos_above_a_megapixel_ask_for_image_size_in_one_line(tmp_path):
+    for split in ("train", "test"):
+        for name in ("a", "b"):
+            os.makedirs(tmp_path / split / name)
+            for i in range(2):
+                Image.new("RGB", (1280, 1024), (i * 50, 0, 0)).save(tmp_path / split / name / f"{i}.png")
+    with pytest.raises(DataError, match=r"^the images are 1024x1280 \(1.3 megapixels; .*--image-size N, e.g. --image-size 256$"):
+        ram.load_data(photos_config(tmp_path))
+    assert ram.load_data(photos_config(tmp_path, image_size=32, batch_size=1, validation_split=0.5)).config.image_height == 32

@@ -22,6 +22,7 @@ TRAIN_SAMPLE = 3  # the seed (eval_seed, 3) of the training images --train-size 
 ARRAYS = ("x_train", "y_train", "x_test", "y_test")
 SIZES_NAMED = 3  # a mixed-size error names the most common sizes
 PICTURES = 4  # the seed (eval_seed, 4) of the test images evaluate.py pictures
+MAX_PIXELS = 1024 * 1024  # a folder of larger images needs --image-size
 
 
 def list_images(folder, class_names=None, skipped=None):
@@ -220,6 +221,11 @@ class Images(Data):
         if unreadable:
             raise DataError(unreadable_message(unreadable, len(every)))
         size, channels = one_size(sizes, every, resize), 1 if grey.all() else 3
+        if not resize and size[0] * size[1] > MAX_PIXELS:  # phone photos: 12 MP would make a batch of 128 19 GB
+            gigabytes = self.config.batch_size * size[0] * size[1] * channels * 4 / 2**30
+            raise DataError(f"the images are {size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.1f} megapixels; a batch of "
+                            f"{self.config.batch_size} takes {gigabytes:.1f} GB as floats): resize them with "
+                            f"--image-size N, e.g. --image-size 256")
         self.size, self.channels = size, channels  # what decoding (and its checks) needs
         print(f"{self.source}: {len(names)} classes, " + ", ".join(
             f"{split} {len(y):,}" for split, (_, y) in splits.items()) + " images; per class in train/: " +
