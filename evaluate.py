@@ -64,6 +64,8 @@ def parse_args(argv):
     args, unknown = parser.parse_known_args(argv)
     flags = [flag for action in parser._actions for flag in action.option_strings]
     problems = unknown_arguments(unknown, flags)  # each with the flag it may have meant
+    if args.eval_draws < 1:
+        problems.append(f"--eval-draws {args.eval_draws}: count at least 1 draw")
     if problems:
         parser.error("; ".join(problems))
     return args

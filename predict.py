@@ -46,10 +46,12 @@ def run(args):
     paths = image_paths(args.paths)
     probabilities, names = predict(args.model, paths, samples=args.samples, seed=args.seed)
     rows = []
-    width = max(len(p) for p in paths)
+    width = max(len(p) for p in paths + ["image"])
+    print(f"{'image'.ljust(width)}  top {args.top} classes and their probabilities ({args.samples or 'the deterministic'} "
+          f"path{'s' * (args.samples != 1)}, seed {args.seed})")
     for path, p in zip(paths, probabilities):
         top = np.argsort(-p, kind="stable")[:args.top]
-        print(f"{path.ljust(width)}  {names[top[0]]}  " + "  ".join(f"{names[k]} {p[k]:.3f}" for k in top), flush=True)
+        print(f"{path.ljust(width)}  " + "  ".join(f"{names[k]} {p[k]:.3f}" for k in top), flush=True)
         rows.append({"path": path, "predicted": names[top[0]],
                      "probabilities": {name: float(v) for name, v in zip(names, p)}})
     if args.json:

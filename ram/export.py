@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 
-from .errors import RamError
+from .errors import BackendError, RamError
 
 
 def export(model_path, out, samples=10, seed=0):
@@ -22,6 +22,9 @@ def export(model_path, out, samples=10, seed=0):
     import tensorflow as tf
     from .config import image_shape, saved_config
     from .saving import load_model
+    if keras.backend.backend() != "tensorflow":  # a SavedModel is TensorFlow's; serve() is written in it
+        raise BackendError(f"python -m ram.export writes a TensorFlow SavedModel; run it with KERAS_BACKEND=tensorflow "
+                           f"(the model file loads on either backend), not {keras.backend.backend()}")
     model = load_model(model_path)
     settings = saved_config(model.settings)
     shape = image_shape(settings) + (settings["channels"],)

@@ -52,6 +52,19 @@ def walk_images(folder):
     return paths, skipped
 
 
+def orientation(image):
+    """An opened image's EXIF orientation (1: upright) from its header: JPEG, TIFF and WebP carry it
+    there; a PNG's eXIf chunk is read where it comes before the pixels (where it follows them, Pillow
+    would decode the whole image to find it, and `load_image` turns the picture by what it finds)."""
+    if image.format in EXIF_FORMATS:
+        return image.getexif().get(0x0112, 1)
+    if "exif" in image.info:
+        exif = Image.Exif()
+        exif.load(image.info["exif"])
+        return exif.get(0x0112, 1)
+    return 1
+
+
 def is_grey(image):
     """Whether an opened image's pixels are grey: a one-channel mode, or a palette of greys only."""
     if image.mode in GREY_MODES:
@@ -70,8 +83,7 @@ def read_headers(paths):
         try:
             with Image.open(str(path)) as image:
                 width, height = image.size
-                exif = image.format in EXIF_FORMATS  # (a PNG's EXIF may follow its pixels: not read here)
-                if exif and image.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF orientation: a quarter turn
+                if orientation(image) in (5, 6, 7, 8):  # EXIF orientation: a quarter turn
                     width, height = height, width
                 sizes.append((height, width))
                 grey.append(is_grey(image))
@@ -112,10 +124,10 @@ def load_image(path, channels, size=None, background=255):
     interpolation where it differs. Returns (H, W, channels) uint8."""
     with Image.open(str(path)) as opened:
         image = ImageOps.exif_transpose(opened)
-        if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit (or float) grey: to 8 bits
-            values = np.asarray(image, np.float64)
-            top = 65535.0 if image.mode.startswith("I") and values.max() > 255 else 255.0
-            image = Image.fromarray(np.round(np.clip(values, 0, top) * (255.0 / top)).astype(np.uint8), "L")
+        if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit grey (0-65535), float grey (0-1): to 8 bits
+            top = 1.0 if image.mode == "F" else 65535.0  # the same for every image, whatever its own range
+            values = np.clip(np.asarray(image, np.float64), 0, top) * (255.0 / top)
+            image = Image.fromarray(np.round(values).astype(np.uint8), "L")
         if image.mode in ("P", "PA") or "transparency" in image.info:
             image = image.convert("RGBA" if not is_grey(image) else "LA")
         if image.mode in ("RGBA", "LA", "La", "RGBa"):

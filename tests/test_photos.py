@@ -183,3 +183,27 @@ def test_photos_above_a_megapixel_ask_for_image_size_in_one_line(tmp_path):
     with pytest.raises(DataError, match=r"^the images are 1024x1280 \(1.3 megapixels; .*--image-size N, e.g. --image-size 256$"):
         ram.load_data(photos_config(tmp_path))
     assert ram.load_data(photos_config(tmp_path, image_size=32, batch_size=1, validation_split=0.5)).config.image_height == 32
+
+
+def test_predict_names_an_undecodable_file_in_one_line(mnist_model, tmp_path):
+    import predict
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(tmp_path / "fine.png")
+    (tmp_path / "._fork.jpg").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    with pytest.raises(SystemExit, match=r"^error: .*\._fork\.jpg could not be decoded \(.*\); replace or remove it$"):
+        predict.main([mnist_model, str(tmp_path / "fine.png"), str(tmp_path / "._fork.jpg")])
+
+
+def test_sixteen_bit_grey_scales_by_the_format_not_by_each_image(tmp_path):
+    """65535 is white in every 16-bit file: 300 reads as 1, 60000 as 233, 65535 as 255."""
+    for value in (300, 60000, 65535):
+        Image.fromarray(np.full((4, 4), value, np.uint16)).save(tmp_path / f"{value}.png")
+    assert [int(load_image(tmp_path / f"{v}.png", 1)[0, 0, 0]) for v in (300, 60000, 65535)] == [1, 233, 255]
+
+
+def test_a_png_turned_by_exif_has_the_size_it_decodes_to(tmp_path):
+    from ram.image_files import read_headers
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (40, 20)).save(tmp_path / "turned.png", exif=exif)
+    sizes, _, _ = read_headers([tmp_path / "turned.png"])
+    assert sizes.tolist() == [[40, 20]] and load_image(tmp_path / "turned.png", 3).shape == (40, 20, 3)

@@ -143,15 +143,24 @@ def check_labels(labels, class_names, where):
     return [str(name) for name in class_names]
 
 
-def stratified_holdout(labels, share, rng):
-    """A mask of the images held out to validate: `share` of each class (rounded, at least one, never
-    all of it), drawn by `rng`, so validation has the classes in the training images' proportions."""
-    held = np.zeros(len(labels), bool)
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        count = min(max(int(round(share * len(members))), 1), len(members) - 1)
-        held[rng.permutation(members)[:count]] = True
-    return held
+def apportion(counts, total):
+    """`total` split over classes of `counts` images in proportion (largest remainders get the rest),
+    none more than its class holds. Returns an int array like `counts`."""
+    counts = np.asarray(counts)
+    quota = counts * (total / max(counts.sum(), 1))
+    share = np.minimum(np.floor(quota).astype(int), counts)
+    for c in np.argsort(-(quota - share), kind="stable")[:max(total - share.sum(), 0)]:
+        share[c] += share[c] < counts[c]
+    return share
+
+
+def stratified_sample(labels, count, rng, leave_one=False):
+    """Indices of `count` of the images (`count` in all, each class's share in proportion to its images,
+    `apportion`; with `leave_one`, never a class's last image), drawn by `rng` within each class, in
+    file order."""
+    classes = np.unique(labels)
+    shares = apportion([np.sum(labels == c) - leave_one for c in classes], count)
+    return np.sort(np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:k] for c, k in zip(classes, shares)]))
 
 
 class Images(Data):
@@ -173,15 +182,14 @@ class Images(Data):
             if count < 1 or count >= len(y):
                 raise DataError(f"validation_split {config.validation_split} of {len(y)} training images holds out "
                                 f"{count}; raise it, or add a validation/ folder")
-            held = stratified_holdout(y, config.validation_split, np.random.default_rng([config.eval_seed, VALIDATION_SPLIT]))
+            held = np.zeros(len(y), bool)
+            held[stratified_sample(y, count, np.random.default_rng([config.eval_seed, VALIDATION_SPLIT]), leave_one=True)] = True
             splits["validation"], splits["train"] = (x[held], y[held]), (x[~held], y[~held])
         (self.x_train, self.y_train), (self.x_val, self.y_val), (self.x_test, self.y_test) = (
             splits[s] for s in ("train", "validation", "test"))
         if config.train_size is not None:  # a seeded sample of every class, in file order
-            share = min(config.train_size / len(self.y_train), 1.0)
-            rng = np.random.default_rng([config.eval_seed, TRAIN_SAMPLE])
-            keep = np.sort(np.concatenate([rng.permutation(np.flatnonzero(self.y_train == c))[:max(1, round(share * n))]
-                                           for c, n in enumerate(np.bincount(self.y_train)) if n]))
+            keep = stratified_sample(self.y_train, min(config.train_size, len(self.y_train)),
+                                     np.random.default_rng([config.eval_seed, TRAIN_SAMPLE]))
             self.x_train, self.y_train = self.x_train[keep], self.y_train[keep]
         self.config = self.resolve(config, names)
         self.check_batches(test_only)
