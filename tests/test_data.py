@@ -221,7 +221,7 @@ def test_missing_and_broken_files(tmp_path, monkeypatch):
     shaped = tmp_path / "shaped.npz"
     np.savez(shaped, x_train=np.zeros((10, 28, 28), np.uint8), y_train=np.zeros(10), x_test=np.zeros((5, 28, 28)),
              y_test=np.zeros(5))
-    with pytest.raises(DataError, match=r"shaped.npz: x_train has shape \(10, 28, 28\), expected \(60000, 28, 28\)"):
+    with pytest.raises(DataError, match=r"shaped.npz: y_train is float64 \(10,\); expected 10 integer labels"):
         load_mnist(shaped)
     partial = tmp_path / "partial.npz"
     np.savez(partial, x_train=np.zeros((60000, 28, 28), np.uint8))
@@ -287,3 +287,33 @@ def test_training_and_validation_digits_never_overlap(numbered_mnist, dataset, t
     digits = ram.datasets.get(dataset)(small_config(**fields), numbered_mnist)
     train, val = _indices(digits.x_train), _indices(digits.x_val)
     assert train == set(range(55000 if train_size is None else train_size)) and val == set(range(55000, 60000))
+
+
+
+def test_a_data_set_in_mnists_layout_is_a_few_lines_and_never_falls_back_to_mnist(tmp_path, monkeypatch, mnist_path):
+    """A subclass naming its data (letters: 26 classes, 28x28) reads only the file it is given: with
+    $RAM_MNIST set and no --data it refuses in one line; its own file of any count loads and splits; a
+    file of another size or labels beyond its classes are one line each."""
+    from ram.datasets.mnist import Mnist
+
+    class Letters(Mnist):
+        NAME, FALLBACK, SIZE, CLASSES = "letters", False, 28, 26
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "letters.npz"
+    np.savez(path, x_train=rng.integers(0, 256, (700, 28, 28), dtype=np.uint8), y_train=np.arange(700) % 26,
+             x_test=rng.integers(0, 256, (130, 28, 28), dtype=np.uint8), y_test=np.arange(130) % 26)
+    monkeypatch.setenv("RAM_MNIST", mnist_path)
+    config = ram.Config({**small_config(validation_size=100, batch_size=20), "classes": 26})  # as ram/datasets/letters.py would validate it
+    with pytest.raises(DataError, match=r"^dataset `letters` reads a file in Keras's mnist.npz layout: give it with --data"):
+        Letters(config)
+    data = Letters(config, str(path))
+    assert (len(data.y_train), len(data.y_val), len(data.y_test)) == (600, 100, 130) and data.y_train.max() == 25
+    assert Letters.config_problems({**config, "classes": 10})[0].startswith("classes: letters has 26 classes, got 10")
+    with pytest.raises(DataError, match=r"labels from 0 to 25, outside 0 to 9; set classes"):
+        Mnist(small_config(validation_size=100, batch_size=20), str(path))
+    eleven = tmp_path / "eleven.npz"  # one label past the 10 classes
+    np.savez(eleven, x_train=np.zeros((700, 28, 28), np.uint8), y_train=np.arange(700) % 11,
+             x_test=np.zeros((130, 28, 28), np.uint8), y_test=np.arange(130) % 10)
+    with pytest.raises(DataError, match=r"labels from 0 to 10, outside 0 to 9"):
+        Mnist(small_config(validation_size=100, batch_size=20), str(eleven))

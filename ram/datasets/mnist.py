@@ -1,7 +1,16 @@
 """MNIST's 28x28 digits (the paper's first task), and the MNIST file every MNIST task reads.
 
-`MnistDigits` loads the file and splits it (the last `validation_size` training digits validate);
-its subclasses here and in translated_mnist.py and cluttered_mnist.py say what the model sees.
+`MnistDigits` loads a file in Keras's mnist.npz layout and splits it (the last `validation_size`
+training images validate); its subclasses here and in translated_mnist.py and cluttered_mnist.py say
+what the model sees. Another data set in that layout (any size, any number of classes) is a module of a
+few lines in this package, its file given with --data (only MNIST falls back to $RAM_MNIST or a download):
+
+    from .mnist import Mnist
+
+    class Letters(Mnist):  # handwritten letters, 28x28, 26 classes (--data letters.npz --classes 26)
+        NAME, FALLBACK, SIZE, CLASSES = "letters", False, 28, 26
+
+    DATASET = Letters
 """
 import os
 import zipfile
@@ -11,7 +20,7 @@ import numpy as np
 from ..data import Data, DataError
 
 MNIST_ENV = "RAM_MNIST"
-_SHAPES = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
+ARRAYS = ("x_train", "y_train", "x_test", "y_test")
 
 
 def data_file_path(path=None):
@@ -19,12 +28,16 @@ def data_file_path(path=None):
     return path or os.environ.get(MNIST_ENV) or None
 
 
-def load_mnist(path=None):
-    """Returns (x_train, y_train), (x_test, y_test) as uint8 arrays.
+def load_mnist(path=None, fallback=True, name="MNIST"):
+    """Returns (x_train, y_train), (x_test, y_test) as uint8 arrays of a file in Keras's mnist.npz layout.
 
-    Order of sources: `path`, then the environment variable RAM_MNIST, then
+    Without `fallback` (a data set other than MNIST): `path` or one line asking for it. MNIST's order of
+    sources: `path`, then the environment variable RAM_MNIST, then
     `keras.datasets.mnist.load_data()` (downloads once, then cached).
     """
+    if not fallback and not path:
+        raise DataError(f"dataset `{name}` reads a file in Keras's mnist.npz layout: give it with --data PATH "
+                        f"(${MNIST_ENV} and the download are MNIST's alone)")
     source = "" if path else f" (from {MNIST_ENV})"
     path = data_file_path(path)
     if not path:
@@ -46,17 +59,21 @@ def load_mnist(path=None):
                             f"in the Keras layout with `--data PATH`, `data_path` or {MNIST_ENV}=PATH.")
     try:
         with np.load(path, allow_pickle=False) as f:
-            arrays = {name: f[name] for name in _SHAPES if name in f.files}
+            arrays = {key: f[key] for key in ARRAYS if key in f.files}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise DataError(f"MNIST file {path} is not a readable .npz ({type(error).__name__}: {error}); "
                         f"it may be truncated: download it again.") from None
-    missing = [name for name in _SHAPES if name not in arrays]
+    missing = [key for key in ARRAYS if key not in arrays]
     if missing:
-        raise DataError(f"MNIST file {path} lacks the arrays {missing}; expected the Keras layout "
+        raise DataError(f"{name} file {path} lacks the arrays {missing}; expected the Keras layout "
                         f"x_train, y_train, x_test, y_test.")
-    for name, shape in _SHAPES.items():
-        if arrays[name].shape != shape:
-            raise DataError(f"MNIST file {path}: {name} has shape {arrays[name].shape}, expected {shape}.")
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim != 3 or x.dtype != np.uint8 or x.shape[1:] != arrays["x_train"].shape[1:]:
+            raise DataError(f"{name} file {path}: x_{split} is {x.dtype} {x.shape}; expected uint8 images (N, H, W), "
+                            f"the same size in x_train and x_test.")
+        if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer):
+            raise DataError(f"{name} file {path}: y_{split} is {y.dtype} {y.shape}; expected {len(x)} integer labels.")
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
@@ -91,10 +108,18 @@ class MnistDigits(Data):
     `validation_size` validate, the 10,000 test digits test."""
     CANVAS = False   # whether digits are placed on a larger canvas (`image_size`)
     CLUTTER = False  # whether pieces of other digits clutter it (`distractors`)
+    NAME, FALLBACK, SIZE, CLASSES = "MNIST", True, 28, 10  # a data set in MNIST's layout sets its own
 
     def __init__(self, config, path=None, devices=None, test_only=False):
         super().__init__(config, devices, test_only)
-        (x_train, y_train), (x_test, y_test) = load_mnist(path or config.data_path)
+        (x_train, y_train), (x_test, y_test) = load_mnist(path or config.data_path, self.FALLBACK, self.NAME)
+        source = path or config.data_path or MNIST_ENV
+        if x_train.shape[1:] != (self.SIZE, self.SIZE):
+            raise DataError(f"{source}: the images are {x_train.shape[1]}x{x_train.shape[2]}, `{config.dataset}` "
+                            f"reads {self.SIZE}x{self.SIZE}; give its file, or a data set module for this size")
+        if max(y_train.max(), y_test.max()) >= config.classes or min(y_train.min(), y_test.min()) < 0:
+            raise DataError(f"{source}: labels from {min(y_train.min(), y_test.min())} to {max(y_train.max(), y_test.max())}, "
+                            f"outside 0 to {config.classes - 1}; set classes (--classes N) to their number")
         n_val = config.validation_size
         n_train = len(x_train) - n_val if config.train_size is None else config.train_size
         if n_train + n_val > len(x_train):  # the validation digits are the last n_val: never trained on
@@ -109,20 +134,23 @@ class MnistDigits(Data):
     @classmethod
     def config_problems(cls, v):
         problems = []
-        if not cls.CANVAS and v["image_size"] != 28:
-            problems.append(f"image_size: `mnist` images are 28x28, got {v['image_size']}; use dataset `translated_mnist` for a larger canvas")
-        if cls.CANVAS and (v["image_size"] is None or v["image_size"] < 28):
-            problems.append(f"image_size: the `{v['dataset']}` canvas must hold a 28x28 digit, got {v['image_size']}")
+        size = cls.SIZE
+        if not cls.CANVAS and v["image_size"] != size:
+            problems.append(f"image_size: `{v['dataset']}` images are {size}x{size}, got {v['image_size']}; use dataset "
+                            f"`translated_mnist` for a larger canvas")
+        if cls.CANVAS and (v["image_size"] is None or v["image_size"] < size):
+            problems.append(f"image_size: the `{v['dataset']}` canvas must hold a {size}x{size} digit, got {v['image_size']}")
         if v["channels"] != 1:
-            problems.append(f"channels: MNIST digits are grey (1 channel), got {v['channels']}; use dataset `images` for colour")
-        if v["classes"] != 10:
-            problems.append(f"classes: MNIST has 10 digits, got {v['classes']}; use dataset `images` for other classes")
+            problems.append(f"channels: {cls.NAME} images are grey (1 channel), got {v['channels']}; use dataset `images` for colour")
+        if v["classes"] != cls.CLASSES:
+            problems.append(f"classes: {cls.NAME} has {cls.CLASSES} classes, got {v['classes']}; set --classes "
+                            f"{cls.CLASSES}, or use dataset `images` for other classes")
         if v["image_height"] is not None or v["image_width"] is not None:
             problems.append(f"image_height: MNIST images are square (image_size), got image_height {v['image_height']} "
                             f"and image_width {v['image_width']}; set both None")
-        if v["validation_size"] >= 60000:
+        if v["validation_size"] >= 60000 and cls.FALLBACK:
             problems.append(f"validation_size: {v['validation_size']} leaves no MNIST training images (60000 in all)")
-        elif v["train_size"] is not None and v["train_size"] + v["validation_size"] > 60000:
+        elif v["train_size"] is not None and v["train_size"] + v["validation_size"] > 60000 and cls.FALLBACK:
             problems.append(f"train_size: {v['train_size']} with validation_size {v['validation_size']} needs "
                             f"{v['train_size'] + v['validation_size']} of MNIST's 60000 training digits; lower it to "
                             f"{60000 - v['validation_size']} or less (the validation digits are never trained on)")
