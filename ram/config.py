@@ -42,7 +42,7 @@ DISTRIBUTES = ("none", "mirrored", "data_parallel")
 # The defaults are the recommended MNIST experiment, `run_mnist.py`: make_config({}) is that config.
 FIELDS = {
     # data
-    "dataset": Field("mnist", "`mnist`, `translated_mnist`, `cluttered_mnist` or `images`", str, choices=DATASETS),
+    "dataset": Field("mnist", "the data: a module of ram/datasets/ (docs/config.md lists them)", str, choices=DATASETS),
     "image_size": Field(28, "side of the model's input in pixels", int, min=1, optional=True, role="architecture"),
     "image_height": Field(None, "`images`: rows of the input; None: image_size", int, min=1, role="architecture"),
     "image_width": Field(None, "`images`: columns of the input; None: image_size", int, min=1, role="architecture"),

@@ -4,6 +4,7 @@ where the reference says more, its meaning is here (`DETAILS`), with the page's 
 (`INTRO`). Pure Python: no TensorFlow.
 """
 from .config import FIELDS
+from .datasets import NAMES, describe
 
 COMMAND = "python -m ram.config_docs > docs/config.md"
 
@@ -29,9 +30,7 @@ moves a glimpse by 4.8 pixels (std) up or down and by 4.8 x 2 = 9.6 pixels left 
 # The meaning column of a field whose one-line doc in ram/config.py does not say it all.
 DETAILS = {
     "dataset":
-        "`mnist` (28x28), `translated_mnist` (digit pasted into a larger black canvas), `cluttered_mnist` (the "
-        "same, over pieces of other digits), or `images`: your own, a folder tree or an `.npz` (`data_path`; "
-        "README: Your own images)",
+        "one module of `ram/datasets/`: " + "; ".join(f"`{name}`: {describe(name)}" for name in NAMES),
     "image_size":
         "side of the model's input in pixels: 28 for `mnist`, the canvas side for `translated_mnist` and "
         "`cluttered_mnist`; `images`: every image resized to this many x this many pixels, None: the images' own "

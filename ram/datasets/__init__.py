@@ -11,6 +11,11 @@ import pkgutil
 NAMES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
 
 
+def describe(name):
+    """The first line of the data set's module docstring: what it is, in the module's own words."""
+    return (importlib.import_module(f"{__name__}.{name}").__doc__ or name).strip().splitlines()[0].rstrip(".")
+
+
 def get(name):
     """The `Data` class of the data set `name` (one of NAMES)."""
     return importlib.import_module(f"{__name__}.{name}").DATASET
