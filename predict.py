@@ -6,7 +6,9 @@
 
 Each image is decoded as training decoded it (upright, alpha over the run's background, the model's
 size and channels) and its class probabilities averaged over --samples sampled glimpse paths (default
-10) with the policy seeded by --seed (default 0): the same command prints the same numbers. --json FILE
+10) with the policy seeded by --seed (default 0): the same command prints the same numbers. The policy's
+draws are made for the whole batch, as in evaluation: the same image among other files draws other
+paths (use --samples 0 with a `center` first glimpse, or more samples, for steadier numbers). --json FILE
 writes [{"path", "predicted", "probabilities": {class: p}}].
 """
 import argparse
