@@ -1,7 +1,7 @@
 """The paper's RAM on cluttered MNIST 60x60 (Mnih et al. 2014, section 4.1): 8 glimpses of 12x12, 3 zooms.
 
-    python -m paper.cluttered_mnist   # seeds 0-2; seed 0: 19.9 min beside other jobs on 2 CPU cores
-    # test error, seed 0 (seeds 1-2 not trained yet): 6.92 % with one glimpse sequence, 3.96 % averaging 10
+    python -m paper.cluttered_mnist   # seeds 0-2; seeds 0, 1: 19.9, 19.6 min on 2 CPU cores
+    # test error, seeds 0-1 (seed 2 not trained yet): 7.03 ± 0.16 % with one glimpse sequence, 4.02 ± 0.08 % averaging 10
     # (paper: 4.04 / 5.23 %)
 
 The paper's model (`paper.MODEL`) with this task's data, retina and epochs; what the paper leaves open
