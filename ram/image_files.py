@@ -106,15 +106,19 @@ def unreadable_message(unreadable, total, problem="is not a readable image"):
     return f"{len(unreadable)} of {total} image files: each {problem}; replace or remove them:\n" + "\n".join(lines)
 
 
+def try_load_image(path, channels, size=None, background=255):
+    """`load_image`'s pixels and None, or None and why the file cannot be decoded (a truncated file
+    passes its header)."""
+    try:
+        return load_image(path, channels, size, background), None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        return None, f"{type(error).__name__}: {error}"
+
+
 def undecodable(paths, channels, size=None, background=255):
-    """[(path, reason)] of the files `load_image` cannot decode (a truncated file passes its header)."""
-    failed = []
-    for path in paths:
-        try:
-            load_image(path, channels, size, background)
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-            failed.append((str(path), f"{type(error).__name__}: {error}"))
-    return failed
+    """[(path, reason)] of the files `load_image` cannot decode (their pixels are not kept)."""
+    reasons = ((str(path), try_load_image(path, channels, size, background)[1]) for path in paths)
+    return [(path, reason) for path, reason in reasons if reason]
 
 
 def load_image(path, channels, size=None, background=255):

@@ -7,7 +7,7 @@ import numpy as np
 
 from .config import image_shape, saved_config
 from .data import EVAL_BATCH, DataError
-from .image_files import EXTENSIONS, load_image, undecodable, unreadable_message, walk_images
+from .image_files import EXTENSIONS, try_load_image, unreadable_message, walk_images
 
 
 def image_paths(arguments):
@@ -34,11 +34,11 @@ def read_images(paths, settings, background=255):
     """The files at `paths` as the model with `settings` reads them: (N, H, W, C) float32 in [0, 1], each
     decoded by `load_image` (the decoder training used) to the model's size and channels."""
     settings = saved_config(settings)
-    failed = undecodable(paths, settings["channels"], image_shape(settings), background)
+    decoded = [try_load_image(path, settings["channels"], image_shape(settings), background) for path in paths]
+    failed = [(str(path), reason) for path, (_, reason) in zip(paths, decoded) if reason]
     if failed:  # every bad file in one message, before any prediction
         raise DataError(unreadable_message(failed, len(paths), "could not be decoded"))
-    return np.stack([load_image(path, settings["channels"], image_shape(settings), background)
-                     for path in paths]).astype(np.float32) / 255
+    return np.stack([pixels for pixels, _ in decoded]).astype(np.float32) / 255
 
 
 def predict(model, images, samples=10, seed=0, batch_size=EVAL_BATCH):
